@@ -1,0 +1,85 @@
+# koracle: koracle.ko (Kbuild, out of tree) and the koracle CLI.
+#
+#   make            module + CLI
+#   make check      unit tests (Criterion, ASan/UBSan), then the VM tests
+#   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
+#   make style      checkpatch on kmod/ and shared/
+
+KVER ?= $(shell scripts/kernel-version.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := build
+
+CC ?= cc
+PKGS := libnl-genl-3.0 libnl-3.0 criterion
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -g $(WARN) $(NL_CFLAGS) -Ishared -Iuser
+CFLAGS ?= -O2
+USER_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TEST_CFLAGS := $(CFLAGS_COMMON) -O1 $(SAN)
+LDLIBS := $(NL_LIBS) -lblis -lz -lm -lpthread
+
+SHARED_SRC := $(filter-out %.mod.c,$(wildcard shared/*.c))
+USER_SRC := $(wildcard user/*.c)
+LIB_SRC := $(SHARED_SRC) $(filter-out user/main.c,$(USER_SRC))
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+
+USER_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(SHARED_SRC) $(USER_SRC))
+TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
+TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
+TEST_BIN := $(BUILD)/unit-tests
+
+.PHONY: all module cli unit check check-vm vm-test vm-shell bench style clean deps
+
+all: module cli
+
+deps:
+	scripts/install-deps.sh
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+cli: user/koracle
+
+user/koracle: $(USER_OBJ)
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard shared/*.h user/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -MMD -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c $(wildcard shared/*.h user/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -Itests/unit -c -o $@ $<
+
+# All Criterion suites link into one binary: one verdict line. They run from
+# the top of the tree (fixtures, user/koracle for the CLI tests).
+$(TEST_BIN): $(TEST_OBJ) $(TEST_LIB_OBJ)
+	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+unit: $(TEST_BIN) user/koracle
+	ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 2
+
+check-vm: all
+	scripts/vm-run-tests.sh
+
+check: unit check-vm
+
+vm-test: all
+	scripts/vm-run-tests.sh $(T)
+
+vm-shell: all
+	scripts/vm-run.sh --shell
+
+bench: all
+	scripts/bench.sh
+
+style:
+	scripts/checkpatch.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD) user/koracle

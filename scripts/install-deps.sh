@@ -1,0 +1,22 @@
+#!/bin/sh
+# Install everything koracle needs on Debian 12, and fetch (not install) the
+# Debian kernel image the VM tests boot. Idempotent; safe to run again.
+set -eu
+
+PKGS="build-essential pkg-config linux-headers-amd64 kmod
+libnl-3-dev libnl-genl-3-dev libblis-dev libblis-openmp-dev libcriterion-dev zlib1g-dev
+qemu-system-x86 busybox-static cpio gzip rt-tests"
+
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing"
+	$SUDO apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi

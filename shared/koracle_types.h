@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The one place that switches shared/ between the kernel and userspace.
+ * shared/ code uses u8..u64/s8..s64 for computation and the __le* types
+ * for anything that crosses a wire or a file.
+ */
+#ifndef KORACLE_TYPES_H
+#define KORACLE_TYPES_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/string.h>
+#include <linux/kernel.h>
+#include <asm/byteorder.h>
+#define koracle_le16(x) cpu_to_le16(x)
+#define koracle_le32(x) cpu_to_le32(x)
+#define koracle_le64(x) cpu_to_le64(x)
+#define koracle_from_le16(x) le16_to_cpu(x)
+#define koracle_from_le32(x) le32_to_cpu(x)
+#define koracle_from_le64(x) le64_to_cpu(x)
+#else
+#include <linux/types.h>
+#include <endian.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+#define koracle_le16(x) ((__le16)htole16(x))
+#define koracle_le32(x) ((__le32)htole32(x))
+#define koracle_le64(x) ((__le64)htole64(x))
+#define koracle_from_le16(x) le16toh(x)
+#define koracle_from_le32(x) le32toh(x)
+#define koracle_from_le64(x) le64toh(x)
+#endif
+
+#endif /* KORACLE_TYPES_H */
