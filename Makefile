@@ -7,7 +7,9 @@
 
 KVER ?= $(shell scripts/kernel-version.sh)
 KDIR ?= /lib/modules/$(KVER)/build
-BUILD := build
+BUILD ?= build
+# Where the CLI lands; tests find it through $KORACLE_BIN.
+CLI_BIN ?= user/koracle
 
 CC ?= cc
 PKGS := libnl-genl-3.0 libnl-3.0 criterion
@@ -42,9 +44,9 @@ deps:
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-cli: user/koracle
+cli: $(CLI_BIN)
 
-user/koracle: $(USER_OBJ)
+$(CLI_BIN): $(USER_OBJ)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c $(wildcard shared/*.h user/*.h)
@@ -60,8 +62,8 @@ $(BUILD)/asan/%.o: %.c $(wildcard shared/*.h user/*.h)
 $(TEST_BIN): $(TEST_OBJ) $(TEST_LIB_OBJ)
 	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-unit: $(TEST_BIN) user/koracle
-	ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 2
+unit: $(TEST_BIN) $(CLI_BIN)
+	KORACLE_BIN=$(CLI_BIN) ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 2
 
 check-vm: all
 	scripts/vm-run-tests.sh
@@ -82,4 +84,4 @@ style:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(BUILD) user/koracle
+	rm -rf $(BUILD) $(CLI_BIN)
