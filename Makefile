@@ -17,7 +17,7 @@ NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -g $(WARN) $(NL_CFLAGS) -Ishared -Iuser
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -g $(WARN) $(NL_CFLAGS) -iquote shared -iquote user
 CFLAGS ?= -O2
 USER_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -62,8 +62,10 @@ $(BUILD)/asan/%.o: %.c $(wildcard shared/*.h user/*.h)
 $(TEST_BIN): $(TEST_OBJ) $(TEST_LIB_OBJ)
 	$(CC) $(TEST_CFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
+# --jobs 1: with --jobs 2 Criterion's own runner leaks a few bytes and
+# LeakSanitizer fails the run; one job is no slower on this machine.
 unit: $(TEST_BIN) $(CLI_BIN)
-	KORACLE_BIN=$(CLI_BIN) ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 2
+	KORACLE_BIN=$(CLI_BIN) ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 1
 
 check-vm: all
 	scripts/vm-run-tests.sh

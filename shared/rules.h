@@ -4,11 +4,29 @@
  * (DESIGN.md): per CPU, predict with whichever rule hit most over the last
  * KORACLE_SEL_WINDOW switches. Fixed-size state, O(K) per event: the module
  * runs the selector live as its baseline.
+ *
+ * Every rule answers with a slot of the candidate list as the encoder emitted
+ * it (0..KORACLE_K-1) or KORACLE_K ("none"). A rule hits when its slot equals
+ * the label and the label is a slot (< KORACLE_K): "none" never hits, because
+ * the kernel cannot name a task from it.
+ *
+ * Calling sequence, once per SWITCH of this CPU (shared/features.c does it):
+ *   koracle_rules_update(r, label, in_pid)   score the last picks, learn
+ *   koracle_rules_predict(r, pid, fifo, nrun, pick)   picks for the next one
+ * and koracle_rules_forget(r) when the stream loses events (LOST).
  */
 #ifndef KORACLE_RULES_H
 #define KORACLE_RULES_H
 
 #include "koracle_types.h"
+
+/*
+ * Candidate-list geometry, shared by the encoder (features.h) and the rules;
+ * defined here so that rules.h needs nothing from features.h.
+ */
+#define KORACLE_K		16		/* candidate slots */
+#define KORACLE_NCLASS		(KORACLE_K + 1)	/* slots + "none of them" */
+#define KORACLE_LABEL_NA	0xff		/* no label: first switch, LOST */
 
 enum koracle_rule {
 	KORACLE_RULE_FIFO,	/* oldest runnable slot */
@@ -20,23 +38,59 @@ enum koracle_rule {
 };
 
 #define KORACLE_SEL_WINDOW	256	/* switches of hit history per rule */
-#define KORACLE_MARKOV_ENTRIES	256	/* order-2 table, direct mapped */
+#define KORACLE_MARKOV_ENTRIES	256	/* order-2 table, direct mapped, 2^n */
+/*
+ * ADAPTIVE counts, per slot index, how often the label was that slot; when a
+ * count reaches KORACLE_ADAPT_CAP every count is halved, so the rule follows
+ * a workload that changes within a few hundred switches.
+ */
+#define KORACLE_ADAPT_CAP	256
 
 struct koracle_markov_entry {
-	s32 a, b;	/* the two previous incoming pids */
-	s32 next;	/* what followed them last time */
-	u16 count;
+	s32 a, b;	/* the two previous incoming pids (b most recent) */
+	s32 next;	/* pid that followed them last time */
+	u16 count;	/* times in a row @next followed, saturating */
 };
 
 struct koracle_rules {
 	u64 hist[KORACLE_RULE_COUNT][KORACLE_SEL_WINDOW / 64];	/* hit bits */
-	u16 hits[KORACLE_RULE_COUNT];	/* popcount of hist[r] */
-	u16 pos;			/* next bit to overwrite */
-	u16 filled;			/* bits of history so far */
+	u16 hits[KORACLE_RULE_COUNT];	/* popcount of hist[r], 0..WINDOW */
+	u16 pos;			/* next history bit to overwrite */
+	u16 filled;			/* bits of history so far, 0..WINDOW */
 	u8 selected;			/* enum koracle_rule in use */
-	s32 prev_in[2];			/* last two incoming pids */
-	u32 rank_hits[16 + 1];		/* ADAPTIVE: label slot counts */
+	u8 have_pick;			/* pick[] was made for the coming switch */
+	u8 pick[KORACLE_RULE_COUNT];	/* last picks, slot or KORACLE_K */
+	/* prev_in[1] is the newest */
+	s32 prev_in[2];			/* last two incoming pids, -1 unknown */
+	u16 rank_hits[KORACLE_K];	/* ADAPTIVE: label counts per slot */
 	struct koracle_markov_entry markov[KORACLE_MARKOV_ENTRIES];
 };
+
+void koracle_rules_init(struct koracle_rules *r);
+
+/*
+ * A switch to @in_pid happened; @label is its class in the list the last
+ * picks were made on (KORACLE_LABEL_NA: do not score). Scores the last picks
+ * into the hit history, re-chooses the selected rule, and learns the Markov
+ * and ADAPTIVE statistics. Must be called before koracle_rules_predict().
+ */
+void koracle_rules_update(struct koracle_rules *r, u8 label, s32 in_pid);
+
+/*
+ * Picks of every rule for the next switch, on the list just emitted:
+ * @pid[i] the task in slot i (-1 empty), @fifo[i] its FIFO rank among the
+ * @nrun runnable slots (KORACLE_K if not runnable). Fills @pick (slot or
+ * KORACLE_K per rule), remembers it for scoring, and returns the selector's
+ * pick (pick[r->selected]).
+ */
+u8 koracle_rules_predict(struct koracle_rules *r, const s32 pid[KORACLE_K],
+			 const u8 fifo[KORACLE_K], u8 nrun,
+			 u8 pick[KORACLE_RULE_COUNT]);
+
+/* Events were lost: drop the pending picks and the sequence context. */
+void koracle_rules_forget(struct koracle_rules *r);
+
+/* The selected rule's hits over the window, in eighths (0..8; 0 if none). */
+u8 koracle_rules_sel_eighths(const struct koracle_rules *r);
 
 #endif /* KORACLE_RULES_H */

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The rule baselines and the online selector (rules.h).
+ *
+ * Hit history: per rule a KORACLE_SEL_WINDOW-bit ring; bit i says whether
+ * the rule's pick was right at the i-th scored switch. hits[r] is kept equal
+ * to the ring's popcount by adding the new bit and subtracting the bit it
+ * overwrites, so re-choosing the selected rule is O(rules), not O(window).
+ */
+#include "rules.h"
+
+#define KORACLE_WORDS		(KORACLE_SEL_WINDOW / 64)
+#define KORACLE_COUNT_MAX	0xffff
+
+void koracle_rules_init(struct koracle_rules *r)
+{
+	int i;
+
+	memset(r, 0, sizeof(*r));
+	r->prev_in[0] = -1;
+	r->prev_in[1] = -1;
+	for (i = 0; i < KORACLE_MARKOV_ENTRIES; i++) {
+		r->markov[i].a = -1;
+		r->markov[i].b = -1;
+		r->markov[i].next = -1;
+	}
+}
+
+/* Direct-mapped slot of the pid pair (a, b): multiplicative hashing. */
+static u32 koracle_markov_index(s32 a, s32 b)
+{
+	u32 h = (u32)a * 0x9e3779b1u ^ ((u32)b + 0x7f4a7c15u) * 0x85ebca77u;
+
+	return (h ^ (h >> 16)) & (KORACLE_MARKOV_ENTRIES - 1);
+}
+
+static void koracle_rules_score(struct koracle_rules *r, u8 label)
+{
+	u16 word = r->pos / 64;
+	u64 bit = 1ULL << (r->pos % 64);
+	int i, best = 0;
+
+	for (i = 0; i < KORACLE_RULE_COUNT; i++) {
+		bool hit = label < KORACLE_K && r->pick[i] == label;
+
+		if (r->filled == KORACLE_SEL_WINDOW && (r->hist[i][word] & bit))
+			r->hits[i]--;
+		if (hit) {
+			r->hist[i][word] |= bit;
+			r->hits[i]++;
+		} else {
+			r->hist[i][word] &= ~bit;
+		}
+	}
+	r->pos = (r->pos + 1) % KORACLE_SEL_WINDOW;
+	if (r->filled < KORACLE_SEL_WINDOW)
+		r->filled++;
+	/* Most hits wins; ties go to the lower rule number. */
+	for (i = 1; i < KORACLE_RULE_COUNT; i++)
+		if (r->hits[i] > r->hits[best])
+			best = i;
+	r->selected = (u8)best;
+}
+
+static void koracle_rules_adapt(struct koracle_rules *r, u8 label)
+{
+	int i;
+
+	if (label >= KORACLE_K)
+		return;
+	if (++r->rank_hits[label] < KORACLE_ADAPT_CAP)
+		return;
+	for (i = 0; i < KORACLE_K; i++)
+		r->rank_hits[i] /= 2;
+}
+
+static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
+{
+	struct koracle_markov_entry *e;
+
+	if (r->prev_in[0] < 0 || r->prev_in[1] < 0)
+		return;
+	e = &r->markov[koracle_markov_index(r->prev_in[0], r->prev_in[1])];
+	if (e->a == r->prev_in[0] && e->b == r->prev_in[1] &&
+	    e->next == in_pid) {
+		if (e->count < KORACLE_COUNT_MAX)
+			e->count++;
+		return;
+	}
+	e->a = r->prev_in[0];
+	e->b = r->prev_in[1];
+	e->next = in_pid;
+	e->count = 1;
+}
+
+void koracle_rules_update(struct koracle_rules *r, u8 label, s32 in_pid)
+{
+	if (r->have_pick && label != KORACLE_LABEL_NA) {
+		koracle_rules_score(r, label);
+		koracle_rules_adapt(r, label);
+	}
+	r->have_pick = 0;
+	koracle_markov_learn(r, in_pid);
+	r->prev_in[0] = r->prev_in[1];
+	r->prev_in[1] = in_pid;
+}
+
+static u8 koracle_slot_of(const s32 pid[KORACLE_K], s32 p)
+{
+	u8 i;
+
+	if (p < 0)
+		return KORACLE_K;
+	for (i = 0; i < KORACLE_K; i++)
+		if (pid[i] == p)
+			return i;
+	return KORACLE_K;
+}
+
+static u8 koracle_markov_pick(const struct koracle_rules *r,
+			      const s32 pid[KORACLE_K])
+{
+	const struct koracle_markov_entry *e;
+
+	if (r->prev_in[0] < 0 || r->prev_in[1] < 0)
+		return KORACLE_K;
+	e = &r->markov[koracle_markov_index(r->prev_in[0], r->prev_in[1])];
+	if (e->a != r->prev_in[0] || e->b != r->prev_in[1])
+		return KORACLE_K;
+	return koracle_slot_of(pid, e->next);
+}
+
+static u8 koracle_adaptive_pick(const struct koracle_rules *r,
+				const s32 pid[KORACLE_K])
+{
+	u8 i, best = 0;
+
+	for (i = 1; i < KORACLE_K; i++)
+		if (r->rank_hits[i] > r->rank_hits[best])
+			best = i;
+	if (!r->rank_hits[best] || pid[best] < 0)
+		return KORACLE_K;
+	return best;
+}
+
+u8 koracle_rules_predict(struct koracle_rules *r, const s32 pid[KORACLE_K],
+			 const u8 fifo[KORACLE_K], u8 nrun,
+			 u8 pick[KORACLE_RULE_COUNT])
+{
+	u8 i;
+
+	pick[KORACLE_RULE_FIFO] = KORACLE_K;
+	pick[KORACLE_RULE_LIFO] = KORACLE_K;
+	for (i = 0; i < KORACLE_K; i++) {
+		if (fifo[i] == 0)
+			pick[KORACLE_RULE_FIFO] = i;
+		if (nrun && fifo[i] == nrun - 1)
+			pick[KORACLE_RULE_LIFO] = i;
+	}
+	pick[KORACLE_RULE_SLOT1] = pid[1] >= 0 ? 1 : KORACLE_K;
+	pick[KORACLE_RULE_MARKOV2] = koracle_markov_pick(r, pid);
+	pick[KORACLE_RULE_ADAPTIVE] = koracle_adaptive_pick(r, pid);
+	memcpy(r->pick, pick, sizeof(r->pick));
+	r->have_pick = 1;
+	return pick[r->selected];
+}
+
+void koracle_rules_forget(struct koracle_rules *r)
+{
+	r->have_pick = 0;
+	r->prev_in[0] = -1;
+	r->prev_in[1] = -1;
+}
+
+u8 koracle_rules_sel_eighths(const struct koracle_rules *r)
+{
+	if (!r->filled)
+		return 0;
+	return (u8)((u32)r->hits[r->selected] * 8 / r->filled);
+}
