@@ -326,6 +326,7 @@ static void koracle_switch(struct koracle_enc *enc,
 			koracle_remove(enc, prev);
 		} else {
 			s = koracle_touch(enc, prev);
+			koracle_snapshot(s, ev);	/* prev's vruntime */
 			if (pclass == KORACLE_PC_PREEMPTED) {
 				koracle_set_runnable(enc, s, ev->ts_ns, -1);
 			} else {
@@ -338,7 +339,6 @@ static void koracle_switch(struct koracle_enc *enc,
 		s = koracle_touch(enc, next);
 		s->runnable = 0;
 		s->waker = -1;
-		koracle_snapshot(s, ev);
 	}
 	enc->cur_pid = next;
 	enc->last_switch_ns = ev->ts_ns;

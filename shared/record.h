@@ -13,8 +13,10 @@
  *
  *   SWITCH      @cpu switched from @prev_pid to @next_pid. @prev_state is the
  *               outgoing task's state (KORACLE_PS_*), KORACLE_RF_PREEMPT set
- *               when it was preempted (ftrace's "R+"). @comm/@prio/@vruntime/
- *               @weight describe the incoming task.
+ *               when it was preempted (ftrace's "R+"). @comm/@prio describe
+ *               the incoming task; @vruntime/@weight the outgoing one, as it
+ *               leaves the CPU: a preempted task waits with exactly that
+ *               vruntime, which is what ranks it among the runnable ones.
  *   WAKEUP      @next_pid was woken onto @dest_cpu (== @cpu) by @prev_pid,
  *   WAKEUP_NEW  the task running on @orig_cpu (the waker's CPU). @comm, @prio,
  *               @vruntime and @weight describe the woken task.

@@ -525,3 +525,34 @@ Test(features, new_task_with_a_listed_pid_starts_fresh)
 	/* its wait restarted at 1300: 700 ns -> bucket 1 */
 	cr_assert_eq(ft.slot[2][KORACLE_SF_WAIT], 1);
 }
+
+Test(features, preempted_task_ranks_by_its_switch_out_vruntime)
+{
+	struct koracle_event e = mk(KORACLE_EV_SWITCH, 1000);
+
+	/* 0 -> 20; then 20 is preempted by 21 and leaves with vruntime 700 */
+	sw(1000, 0, 20, KORACLE_PS_S, 0);
+	e.ts_ns = 2000;
+	e.prev_pid = 20;
+	e.next_pid = 21;
+	e.prev_state = KORACLE_PS_R;
+	e.flags = KORACLE_RF_PREEMPT | KORACLE_RF_KERNEL;
+	e.vruntime = 700;	/* the outgoing task's */
+	e.weight = 1024;
+	cr_assert(koracle_enc_event(&enc, &e, &ft, &lab));
+	/* 22 is woken with vruntime 600: it ranks ahead of 20 */
+	e = mk(KORACLE_EV_WAKEUP, 2100);
+	e.prev_pid = 21;
+	e.next_pid = 22;
+	e.vruntime = 600;
+	e.weight = 1024;
+	e.flags = KORACLE_RF_KERNEL;
+	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	/* 21 sleeps, idle runs: [0,21,22,20] */
+	sw(3000, 21, 0, KORACLE_PS_S, 0);
+	cr_assert_eq(ft.slot_pid[2], 22);
+	cr_assert_eq(ft.slot_pid[3], 20);
+	cr_assert_eq(ft.slot[2][KORACLE_SF_VR_RANK], 0);
+	cr_assert_eq(ft.slot[3][KORACLE_SF_VR_RANK], 1);
+	cr_assert_eq(ft.slot[3][KORACLE_SF_WEIGHT], 2);
+}
