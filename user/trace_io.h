@@ -43,7 +43,12 @@ int ko_trace_write(struct ko_trace_writer *w, const struct koracle_event *ev);
 int ko_trace_write_raw(struct ko_trace_writer *w, const struct koracle_rec *recs,
 		       size_t n);
 void ko_trace_set_ncpus(struct ko_trace_writer *w, int ncpus);
-/* Flushes, rewrites the header without KORACLE_TF_OPEN, closes. */
+/*
+ * Flushes, rewrites the header without KORACLE_TF_OPEN, closes. Like
+ * fclose(), it always releases @w and returns 0 or -errno (the caller names
+ * the path). Path "-" writes to stdout; if stdout cannot seek (a pipe) the
+ * header is written once, up front, without KORACLE_TF_OPEN.
+ */
 int ko_trace_finish(struct ko_trace_writer *w);
 const char *ko_trace_writer_error(const struct ko_trace_writer *w);
 
