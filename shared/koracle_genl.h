@@ -32,6 +32,18 @@
  *                            KORACLE_A_RECORDS  (binary) N * struct koracle_rec
  *   KORACLE_CMD_END        The session ended:
  *                            KORACLE_A_REASON   (u32) enum koracle_end_reason
+ *
+ * Delivery: batches are sent without blocking. When the collector's receive
+ * buffer is full the batch stays in the ring and is retried a few ms later;
+ * only a full ring loses records, and the next batch of that CPU reports them
+ * in KORACLE_A_LOST (a batch may carry no records, only LOST). Each failed
+ * send also flags ENOBUFS on the receiving socket: collectors set
+ * NETLINK_NO_ENOBUFS (or treat ENOBUFS as "keep reading") and a large
+ * SO_RCVBUF(FORCE). STOP and enabled=0 end the session asynchronously: the
+ * ack of STOP can arrive before the last batches, which are followed by
+ * END. On unload the module waits up to ~3 s for a full socket, then drops
+ * what is left (reported as LOST) so that END(UNLOAD) still arrives. A closed
+ * socket ends the session silently.
  */
 #ifndef KORACLE_GENL_H
 #define KORACLE_GENL_H
@@ -49,6 +61,7 @@ enum koracle_genl_cmd {
 	KORACLE_CMD_END,
 	__KORACLE_CMD_MAX,
 };
+
 #define KORACLE_CMD_MAX (__KORACLE_CMD_MAX - 1)
 
 enum koracle_genl_attr {
@@ -68,6 +81,7 @@ enum koracle_genl_attr {
 	KORACLE_A_PAD,
 	__KORACLE_A_MAX,
 };
+
 #define KORACLE_A_MAX (__KORACLE_A_MAX - 1)
 
 enum koracle_end_reason {

@@ -8,6 +8,8 @@
 #define KORACLE_TYPES_H
 
 #ifdef __KERNEL__
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
@@ -20,6 +22,7 @@
 #define koracle_from_le64(x) le64_to_cpu(x)
 #else
 #include <linux/types.h>
+#include <assert.h>
 #include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,6 +36,13 @@ typedef int8_t s8;
 typedef int16_t s16;
 typedef int32_t s32;
 typedef int64_t s64;
+/* The kernel's attribute shorthands, so shared structs read the same. */
+#ifndef __packed
+#define __packed __attribute__((packed))
+#endif
+#ifndef __aligned
+#define __aligned(x) __attribute__((aligned(x)))
+#endif
 #define koracle_le16(x) ((__le16)htole16(x))
 #define koracle_le32(x) ((__le32)htole32(x))
 #define koracle_le64(x) ((__le64)htole64(x))

@@ -90,10 +90,10 @@ struct koracle_rec {
 	__u8 pred_slot;
 	__u8 base_slot;
 	char comm[KORACLE_COMM_LEN];	/* NUL padded, not always terminated */
-} __attribute__((packed, aligned(8)));
+} __packed __aligned(8);
 
-_Static_assert(sizeof(struct koracle_rec) == KORACLE_REC_SIZE,
-	       "struct koracle_rec is part of the ABI");
+static_assert(sizeof(struct koracle_rec) == KORACLE_REC_SIZE,
+	      "struct koracle_rec is part of the ABI");
 
 /* Host-order view used by all computation; decoded once from the wire. */
 struct koracle_event {

@@ -51,7 +51,7 @@ struct koracle_trace_hdr {
 	__u8 reserved[16];
 };
 
-_Static_assert(sizeof(struct koracle_trace_hdr) == KORACLE_TRACE_HDR_SIZE,
-	       "struct koracle_trace_hdr is part of the file format");
+static_assert(sizeof(struct koracle_trace_hdr) == KORACLE_TRACE_HDR_SIZE,
+	      "struct koracle_trace_hdr is part of the file format");
 
 #endif /* KORACLE_TRACE_FORMAT_H */

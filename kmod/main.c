@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * koracle: scheduler event collection (and, later, next-task prediction).
+ * Init brings the parts up in dependency order; exit is its exact mirror.
+ * The probes go last on the way up and first on the way down, so nothing
+ * produces records while the rest is missing.
+ */
+#include <linux/init.h>
+#include <linux/module.h>
+
+#include "koracle.h"
+
+static int __init koracle_init(void)
+{
+	int ret;
+
+	ret = koracle_ring_init();
+	if (ret)
+		return ret;
+	ret = koracle_genl_init();
+	if (ret)
+		goto err_ring;
+	ret = koracle_sysfs_init();
+	if (ret)
+		goto err_genl;
+	ret = koracle_hooks_init();
+	if (ret)
+		goto err_sysfs;
+
+	pr_info("loaded: %u records per CPU ring\n", koracle_ring_records);
+	return 0;
+
+err_sysfs:
+	koracle_sysfs_exit();
+err_genl:
+	koracle_genl_exit();
+err_ring:
+	koracle_ring_exit();
+	return ret;
+}
+
+static void __exit koracle_exit(void)
+{
+	koracle_hooks_exit();
+	koracle_sysfs_exit();
+	koracle_genl_exit();
+	koracle_ring_exit();
+}
+
+module_init(koracle_init);
+module_exit(koracle_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Scheduler event collection and next-task prediction");
+MODULE_AUTHOR("koracle authors");

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU event rings.
+ *
+ * Each possible CPU c owns one ring of koracle_ring_records fixed-size
+ * records (struct koracle_rec, already little endian). Everything that
+ * changes c's state is appended to c's ring, also when the event runs on
+ * another CPU (a wakeup targeting c runs on the waker's CPU). Producers
+ * therefore serialize on c's own leaf raw spinlock and write the record and
+ * publish it (release store of @head) inside that critical section: the order
+ * of c's ring is the order in which c's state changed (DESIGN.md, "Exact
+ * replay"). The lock is a leaf: nothing else is taken under it, and it is
+ * taken under the scheduler's rq lock, never the other way round.
+ *
+ * The only consumer is the genl worker. It reads without the lock: acquire
+ * load of @head, copy, release store of @tail. A full ring drops the new
+ * record and counts it; producers never wait for the consumer.
+ *
+ * Timestamps are local_clock() of the writing CPU, which need not agree with
+ * the other CPUs' clocks; where skew would make a stream's time go backwards,
+ * the record gets its predecessor's time instead, so @ts_ns never decreases
+ * within a stream (the order, not the clock, is the ground truth).
+ *
+ * @head and @tail are free-running u32 counters; @head - @tail is the fill
+ * level (at most koracle_ring_records <= 2^20, so no ambiguity on wrap).
+ */
+#include <linux/cpumask.h>
+#include <linux/log2.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
+#include <linux/spinlock.h>
+#include <linux/topology.h>
+#include <linux/vmalloc.h>
+
+#include "koracle.h"
+
+#define KORACLE_RING_MIN	16		/* records; the loss tests use it */
+#define KORACLE_RING_MAX	1048576U	/* records; 64 MiB per CPU */
+#define KORACLE_RING_DEFAULT	65536U		/* records; 4 MiB per CPU */
+
+unsigned int koracle_ring_records = KORACLE_RING_DEFAULT;
+module_param_named(ring_records, koracle_ring_records, uint, 0444);
+MODULE_PARM_DESC(ring_records,
+		 "records per CPU ring, power of two in [16, 1048576] (default 65536)");
+
+bool koracle_ring_producing;
+
+struct koracle_ring {
+	raw_spinlock_t lock;	/* serializes producers of this CPU's stream */
+	u32 head;		/* records published (free-running); @lock */
+	u32 tail;		/* records consumed (free-running); consumer */
+	u64 events;		/* records written since load; @lock */
+	u64 dropped;		/* records lost since load (full ring); @lock */
+	u64 last_ts;		/* ns, newest record's @ts_ns; @lock */
+	struct koracle_rec *recs;	/* [koracle_ring_records] */
+};
+
+static DEFINE_PER_CPU_SHARED_ALIGNED(struct koracle_ring, koracle_rings);
+
+static inline struct koracle_ring *koracle_ring(unsigned int cpu)
+{
+	return per_cpu_ptr(&koracle_rings, cpu);
+}
+
+/*
+ * Append @e to @cpu's stream. Called from the probes: irqs may be on or off,
+ * the rq lock may be held. @e->ts_ns is taken under the lock so that each
+ * stream's timestamps follow its order.
+ */
+void koracle_ring_put(unsigned int cpu, struct koracle_event *e)
+{
+	struct koracle_ring *r;
+	unsigned long flags;
+	u32 head, tail;
+
+	if (WARN_ON_ONCE(cpu >= nr_cpu_ids))
+		return;
+	r = koracle_ring(cpu);
+	e->cpu = cpu;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	head = r->head;
+	/* Pairs with the consumer's release of @tail: its reads are done. */
+	tail = smp_load_acquire(&r->tail);
+	if (head - tail >= koracle_ring_records) {
+		r->dropped++;
+	} else {
+		e->ts_ns = max(local_clock(), r->last_ts);
+		r->last_ts = e->ts_ns;
+		koracle_rec_encode(&r->recs[head & (koracle_ring_records - 1)],
+				   e);
+		/* Pairs with koracle_ring_avail(): the record is complete. */
+		smp_store_release(&r->head, head + 1);
+		r->events++;
+	}
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/*
+ * Start producing. Called with producers stopped (koracle_ring_close() or
+ * never opened), so @head is stable: anything left over from an earlier
+ * session is discarded without counting it.
+ */
+void koracle_ring_open(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct koracle_ring *r = koracle_ring(cpu);
+
+		/* Producers are stopped; barriers as in consume(). */
+		smp_store_release(&r->tail, smp_load_acquire(&r->head));
+	}
+	/* The reset rings are visible before any probe may write. */
+	smp_store_release(&koracle_ring_producing, true);
+}
+
+/*
+ * Stop producing and wait for probes that may still be writing: they run
+ * with preemption disabled, so one RCU grace period covers them. Afterwards
+ * the rings only shrink. Sleeps.
+ */
+void koracle_ring_close(void)
+{
+	WRITE_ONCE(koracle_ring_producing, false);
+	synchronize_rcu();
+}
+
+/* Consumer: records ready in @cpu's ring. */
+unsigned int koracle_ring_avail(unsigned int cpu)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+
+	/* Pairs with the producer's release of @head: records are complete. */
+	return smp_load_acquire(&r->head) - r->tail;
+}
+
+/* Consumer: copy the oldest @n records (n <= avail) without consuming. */
+void koracle_ring_copy(unsigned int cpu, struct koracle_rec *dst,
+		       unsigned int n)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+	u32 mask = koracle_ring_records - 1;
+	u32 start = r->tail & mask;
+	u32 first = min_t(u32, n, koracle_ring_records - start);
+
+	memcpy(dst, &r->recs[start], first * sizeof(*dst));
+	memcpy(dst + first, r->recs, (n - first) * sizeof(*dst));
+}
+
+/* Consumer: release the oldest @n records to the producers. */
+void koracle_ring_consume(unsigned int cpu, unsigned int n)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+
+	if (WARN_ON_ONCE(n > koracle_ring_avail(cpu)))
+		n = koracle_ring_avail(cpu);
+	/* Pairs with the producer's acquire: the slots are read, reuse them. */
+	smp_store_release(&r->tail, r->tail + n);
+}
+
+/*
+ * Consumer: throw away everything queued, e.g. when the collector is gone.
+ * With @count_as_dropped the records are added to the drop counter (they
+ * were produced for a live session but could not be delivered).
+ */
+void koracle_ring_discard(unsigned int cpu, bool count_as_dropped)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+	unsigned long flags;
+	u32 head;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	head = r->head;
+	if (count_as_dropped)
+		r->dropped += head - r->tail;
+	/* As in consume(): the slots may be reused. */
+	smp_store_release(&r->tail, head);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+u64 koracle_ring_events(unsigned int cpu)
+{
+	return READ_ONCE(koracle_ring(cpu)->events);
+}
+
+u64 koracle_ring_dropped(unsigned int cpu)
+{
+	return READ_ONCE(koracle_ring(cpu)->dropped);
+}
+
+void koracle_ring_exit(void)
+{
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct koracle_ring *r = koracle_ring(cpu);
+
+		vfree(r->recs);
+		r->recs = NULL;
+	}
+}
+
+int koracle_ring_init(void)
+{
+	unsigned int cpu;
+
+	BUILD_BUG_ON(sizeof(struct koracle_rec) != KORACLE_REC_SIZE);
+	BUILD_BUG_ON(!is_power_of_2(KORACLE_RING_DEFAULT));
+
+	if (koracle_ring_records < KORACLE_RING_MIN ||
+	    koracle_ring_records > KORACLE_RING_MAX ||
+	    !is_power_of_2(koracle_ring_records)) {
+		pr_err("ring_records=%u: must be a power of two in [%u, %u]\n",
+		       koracle_ring_records, KORACLE_RING_MIN, KORACLE_RING_MAX);
+		return -EINVAL;
+	}
+
+	for_each_possible_cpu(cpu) {
+		struct koracle_ring *r = koracle_ring(cpu);
+
+		raw_spin_lock_init(&r->lock);
+		r->head = 0;
+		r->tail = 0;
+		r->events = 0;
+		r->dropped = 0;
+		r->last_ts = 0;
+		r->recs = vzalloc_node(array_size(koracle_ring_records,
+						  sizeof(*r->recs)),
+				       cpu_to_node(cpu));
+		if (!r->recs)
+			goto err_free_rings;
+	}
+	return 0;
+
+err_free_rings:
+	koracle_ring_exit();
+	return -ENOMEM;
+}
