@@ -68,6 +68,9 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 	if (preempt)
 		e.flags |= KORACLE_RF_PREEMPT;
 	koracle_describe(&e, next);
+	/* a preempted prev waits with the vruntime it leaves with */
+	e.vruntime = prev->se.vruntime;
+	e.weight = koracle_task_weight(prev);
 	koracle_ring_put(smp_processor_id(), &e);
 }
 
