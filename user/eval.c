@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * `koracle eval --model MODEL TRACE... [--json]`: replay each trace per CPU
+ * through the encoder, run the float model over each CPU's whole sequence,
+ * and score it next to every rule and the online selector on the same
+ * prediction points (user/metrics.h).
+ *
+ * The model runs causally over the whole per-CPU sequence in chunks: each
+ * chunk is prefixed with the previous chunk's last warm-up points, so every
+ * scored point sees exactly its receptive field, as the streaming kernel
+ * does; only a CPU's first points (and those after lost events, where the
+ * replay restarts the sequence) see zero history, as in the kernel.
+ *
+ * "None of them" never scores (metrics.h), so the model's prediction is its
+ * best-scoring occupied slot; the "none" class only soaks up, in training,
+ * the probability of points whose task is not in the list.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas.h"
+#include "commands.h"
+#include "metrics.h"
+#include "model_file.h"
+#include "replay.h"
+#include "tcn.h"
+
+#define KO_EVAL_CHUNK	512	/* points scored per forward pass per CPU */
+
+struct eval_cpu {
+	uint8_t *ev;			/* (cap, F) */
+	uint8_t *slot;			/* (cap, K, G) */
+	struct koracle_feat *feat;	/* (cap) for the baselines */
+	uint8_t *label;			/* (cap) */
+	int n;				/* points buffered */
+	int ctx;			/* leading points already scored */
+};
+
+struct eval_ctx {
+	struct ko_tcn *m;
+	struct ko_counts c;
+	struct eval_cpu *cpu;
+	int ncpu;
+	int cap;			/* warm-up + KO_EVAL_CHUNK */
+	int warmup;
+};
+
+static void eval_usage(FILE *f)
+{
+	fprintf(f,
+"usage: koracle eval --model MODEL TRACE... [--json] [--threads N]\n"
+"\n"
+"Score a model (koracle train) and the baseline rules on trace files: per\n"
+"trace top-1 and top-3 accuracy, candidate-list coverage (the ceiling) and\n"
+"the FIFO, LIFO, slot-1, order-2 Markov, adaptive-rank rules and the online\n"
+"selector on the same prediction points; then overall (weighted by\n"
+"predictions) and macro (mean over workload labels).\n"
+"\n"
+"  -m, --model MODEL   model file (required)\n"
+"      --json          one JSON object on stdout instead of the table\n"
+"      --threads N     BLIS threads (default: online CPUs)\n"
+"  -h, --help          this help\n");
+}
+
+/* Scores the buffered points after the context, then keeps the warm-up. */
+static void eval_flush_cpu(struct eval_ctx *e, struct eval_cpu *c)
+{
+	int K = e->m->cfg.nslots, keep;
+	int count;
+
+	if (c->n > c->ctx) {
+		ko_tcn_forward(e->m, c->ev, c->slot, NULL, 1, c->n, &count);
+		for (int p = c->ctx; p < c->n; p++) {
+			float s[KORACLE_NCLASS];
+
+			memcpy(s, e->m->a.logits + (long)p * (K + 1), sizeof(s));
+			s[K] = -INFINITY;	/* rank slots only, see above */
+			ko_counts_add_scores(&e->c, &c->feat[p], c->label[p], s);
+		}
+	}
+	keep = c->n < e->warmup ? c->n : e->warmup;
+	if (keep && c->n > keep) {
+		int from = c->n - keep;
+
+		memmove(c->ev, c->ev + (size_t)from * KORACLE_EF_COUNT,
+			(size_t)keep * KORACLE_EF_COUNT);
+		memmove(c->slot, c->slot + (size_t)from * KORACLE_K * KORACLE_SF_COUNT,
+			(size_t)keep * KORACLE_K * KORACLE_SF_COUNT);
+		memmove(c->feat, c->feat + from, sizeof(*c->feat) * keep);
+		memmove(c->label, c->label + from, keep);
+	}
+	c->n = c->ctx = keep;
+}
+
+static struct eval_cpu *eval_cpu_get(struct eval_ctx *e, int cpu)
+{
+	struct eval_cpu *grown, *c;
+
+	if (cpu >= e->ncpu) {
+		int n = e->ncpu ? e->ncpu : 8;
+
+		while (n <= cpu)
+			n *= 2;
+		grown = realloc(e->cpu, sizeof(*grown) * n);
+		if (!grown)
+			return NULL;
+		memset(grown + e->ncpu, 0, sizeof(*grown) * (n - e->ncpu));
+		e->cpu = grown;
+		e->ncpu = n;
+	}
+	c = &e->cpu[cpu];
+	if (!c->ev) {
+		c->ev = malloc((size_t)e->cap * KORACLE_EF_COUNT);
+		c->slot = malloc((size_t)e->cap * KORACLE_K * KORACLE_SF_COUNT);
+		c->feat = malloc(sizeof(*c->feat) * e->cap);
+		c->label = malloc(e->cap);
+		if (!c->ev || !c->slot || !c->feat || !c->label)
+			return NULL;
+	}
+	return c;
+}
+
+static int eval_point(void *ctx, const struct ko_point *p)
+{
+	struct eval_ctx *e = ctx;
+	struct eval_cpu *c = eval_cpu_get(e, p->cpu);
+
+	if (!c)
+		return -ENOMEM;
+	if (p->restart) {
+		eval_flush_cpu(e, c);
+		c->n = c->ctx = 0;
+	}
+	memcpy(c->ev + (size_t)c->n * KORACLE_EF_COUNT, p->feat->ev,
+	       KORACLE_EF_COUNT);
+	memcpy(c->slot + (size_t)c->n * KORACLE_K * KORACLE_SF_COUNT,
+	       p->feat->slot, KORACLE_K * KORACLE_SF_COUNT);
+	c->feat[c->n] = *p->feat;
+	c->label[c->n] = p->label;
+	c->n++;
+	if (c->n == e->cap)
+		eval_flush_cpu(e, c);
+	return 0;
+}
+
+static void eval_free_cpus(struct eval_ctx *e)
+{
+	for (int i = 0; i < e->ncpu; i++) {
+		free(e->cpu[i].ev);
+		free(e->cpu[i].slot);
+		free(e->cpu[i].feat);
+		free(e->cpu[i].label);
+	}
+	free(e->cpu);
+	e->cpu = NULL;
+	e->ncpu = 0;
+}
+
+/* One trace into @rep; 0 or -1 (message printed). */
+static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
+{
+	struct eval_ctx e = { .m = m };
+	struct ko_trace_info info;
+	struct ko_replay_stats st;
+	char err[KO_ERR_LEN];
+	int ret = -1, r;
+
+	e.warmup = ko_tcn_warmup(&m->cfg);
+	e.cap = e.warmup + KO_EVAL_CHUNK;
+	r = ko_replay_file(path, eval_point, &e, &info, &st, err);
+	if (r == -ENOMEM) {
+		fprintf(stderr, "koracle: eval: %s: out of memory\n", path);
+		goto out;
+	}
+	if (r) {
+		fprintf(stderr, "koracle: eval: %s\n", err);
+		goto out;
+	}
+	for (int i = 0; i < e.ncpu; i++)
+		if (e.cpu[i].ev)
+			eval_flush_cpu(&e, &e.cpu[i]);
+	e.c.events = st.records;
+	if (!e.c.predictions) {
+		fprintf(stderr,
+			"koracle: eval: %s: too few events: %llu records gave no scored prediction point (a point needs two switches on one CPU)\n",
+			path, (unsigned long long)st.records);
+		goto out;
+	}
+	if (ko_report_add(rep, path, info.label[0] ? info.label : "unlabelled", &e.c)) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		goto out;
+	}
+	ret = 0;
+out:
+	eval_free_cpus(&e);
+	return ret;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *model = NULL;
+	struct ko_model_meta meta = { 0 };
+	struct ko_report rep;
+	struct ko_tcn m = { 0 };
+	char err[KO_ERR_LEN], *end;
+	long threads = sysconf(_SC_NPROCESSORS_ONLN);
+	int json = 0, c, ret = KO_EXIT_FAIL;
+
+	ko_report_init(&rep);
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "m:h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'm': model = optarg; break;
+		case 'j': json = 1; break;
+		case 't':
+			threads = strtol(optarg, &end, 10);
+			if (*end || end == optarg || threads < 1 || threads > 1024) {
+				fprintf(stderr, "koracle: eval: --threads: '%s' is not an integer in 1..1024\n",
+					optarg);
+				return KO_EXIT_USAGE;
+			}
+			break;
+		case 'h': eval_usage(stdout); return KO_EXIT_OK;
+		default: eval_usage(stderr); return KO_EXIT_USAGE;
+		}
+	}
+	if (!model || optind >= argc) {
+		fprintf(stderr, "koracle: eval: %s\n", !model ?
+			"no model given: add --model MODEL (from koracle train)" :
+			"no trace files given");
+		eval_usage(stderr);
+		return KO_EXIT_USAGE;
+	}
+	ko_blas_set_threads(threads > 0 ? (int)threads : 1);
+	if (ko_model_load(model, &m, &meta, err)) {
+		fprintf(stderr, "koracle: eval: %s\n", err);
+		goto out;
+	}
+	if (ko_tcn_reserve(&m, ko_tcn_warmup(&m.cfg) + KO_EVAL_CHUNK)) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++)
+		if (eval_file(&m, argv[i], &rep))
+			goto out;
+	if (json ? ko_report_json(&rep, stdout) : ko_report_table(&rep, stdout)) {
+		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	ret = KO_EXIT_OK;
+out:
+	ko_report_free(&rep);
+	ko_tcn_destroy(&m);
+	free(meta.text);
+	return ret;
+}
