@@ -1,0 +1,2 @@
+loading out-of-tree module taints kernel
+module verification failed: signature and/or required key missing

@@ -1,0 +1,102 @@
+# Helpers for the VM tests (sourced; busybox sh). Each test is a script in
+# tests/vm/ that exits 0 when the behaviour holds and non-zero, after saying
+# why, when it does not. Kernel-log patterns live in kmsg-bad.re (what fails a
+# test) and kmsg-ok.re (known harmless lines that may match nothing else);
+# the host's filter reads the same two files.
+
+# shellcheck disable=SC2034 # used by the tests that source this file
+KO_MODULE=/koracle.ko
+KO_SYSFS=/sys/kernel/koracle
+KO_LIB=/tests/lib
+KO_USER=kouser
+
+# Print why the test fails and end it.
+ko_fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+ko_log() {
+	echo "# $*"
+}
+
+# Write a marker into the kernel log so checks can look only past it.
+ko_kmsg_mark() {
+	echo "koracle-vm: mark $1" >/dev/kmsg
+}
+
+# Kernel log lines after marker $1 that look like a warning, oops, lockup or
+# stall, known harmless lines removed. Prints them; true when there are none.
+ko_kmsg_clean() {
+	bad=$(dmesg | awk -v m="koracle-vm: mark $1" '
+		substr($0, length($0) - length(m) + 1) == m { buf = ""; next }
+		{ buf = buf $0 "\n" }
+		END { printf "%s", buf }' |
+		grep -E -f "$KO_LIB/kmsg-bad.re" | grep -v -E -f "$KO_LIB/kmsg-ok.re")
+	[ -z "$bad" ] && return 0
+	echo "kernel log after mark '$1' has warnings:"
+	echo "$bad"
+	return 1
+}
+
+# Fail the test if the kernel log shows a warning since the test began.
+ko_check_kmsg() {
+	ko_kmsg_clean "$KO_TEST" || ko_fail "kernel warnings during $KO_TEST"
+}
+
+ko_loaded() {
+	[ -d /sys/module/koracle ]
+}
+
+# insmod the module with optional parameters; fail the test if it refuses.
+ko_insmod() {
+	ko_loaded && ko_fail "koracle already loaded before insmod"
+	[ -f "$KO_MODULE" ] || ko_fail "$KO_MODULE is not in the initramfs"
+	insmod "$KO_MODULE" "$@" || ko_fail "insmod $KO_MODULE $* failed"
+	ko_loaded || ko_fail "insmod succeeded but /sys/module/koracle is missing"
+}
+
+# rmmod, retrying while the module is busy (a netlink socket or worker can
+# hold a reference for a moment after a collector exits). Returns rmmod's
+# last status; prints nothing on success.
+ko_rmmod() {
+	tries=0
+	while ! out=$(rmmod koracle 2>&1); do
+		tries=$((tries + 1))
+		if [ $tries -ge 50 ] || ! echo "$out" | grep -q -i 'busy\|in use'; then
+			echo "$out"
+			return 1
+		fi
+		sleep 0.2
+	done
+	return 0
+}
+
+# Value of KEY in "KEY VALUE" lines on stdin (dump --stats, stats).
+ko_kv() {
+	awk -v k="$1" '$1 == k { print $2; found = 1; exit } END { if (!found) exit 1 }'
+}
+
+# Value of key=value field $1 in the collect summary line on stdin.
+ko_summary() {
+	grep '^collect: records=' | tail -n1 | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# Fail unless $1 is an integer and its relation $2 to $3 holds, e.g.
+# ko_expect "$lost" -eq 0 "lost records".
+ko_expect() {
+	case $1 in
+	''|*[!0-9]*) ko_fail "$4: '$1' is not a number" ;;
+	esac
+	case $2 in
+	-eq|-ne|-lt|-le|-gt|-ge) ;;
+	*) ko_fail "ko_expect: bad operator '$2'" ;;
+	esac
+	test "$1" "$2" "$3" || ko_fail "$4: expected $2 $3, got $1"
+}
+
+# Number of possible CPUs (0-N ranges in /sys/devices/system/cpu/possible).
+ko_possible_cpus() {
+	tr ',' '\n' </sys/devices/system/cpu/possible |
+		awk -F- '{ n += (NF == 2 ? $2 - $1 + 1 : 1) } END { print n }'
+}
