@@ -1,11 +1,12 @@
 #!/bin/sh
-# Install everything koracle needs on Debian 12, and fetch (not install) the
-# Debian kernel image the VM tests boot. Idempotent; safe to run again.
+# Install everything koracle needs on Debian 12 with apt. Idempotent; safe to
+# run again. The kernel image the VM boots is fetched (not installed) on first
+# use by scripts/fetch-kernel.sh.
 set -eu
 
 PKGS="build-essential pkg-config linux-headers-amd64 kmod
 libnl-3-dev libnl-genl-3-dev libblis-dev libblis-openmp-dev libcriterion-dev zlib1g-dev
-qemu-system-x86 busybox-static cpio gzip rt-tests"
+qemu-system-x86 busybox-static cpio gzip rt-tests python3"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

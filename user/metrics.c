@@ -77,6 +77,12 @@ void ko_counts_add_scores(struct ko_counts *c, const struct koracle_feat *f,
 	ko_counts_add(c, f, label, top, 3);
 }
 
+void ko_counts_add_model(struct ko_counts *c, u8 label, u8 slot)
+{
+	if (label < KORACLE_K && slot == label)
+		c->model_top1++;
+}
+
 void ko_counts_merge(struct ko_counts *dst, const struct ko_counts *src)
 {
 	int i;
@@ -86,6 +92,7 @@ void ko_counts_merge(struct ko_counts *dst, const struct ko_counts *src)
 	dst->top1 += src->top1;
 	dst->top3 += src->top3;
 	dst->covered += src->covered;
+	dst->model_top1 += src->model_top1;
 	for (i = 0; i < KO_BASE_COUNT; i++)
 		dst->base[i] += src->base[i];
 }
@@ -104,6 +111,7 @@ void ko_counts_rates(const struct ko_counts *c, struct ko_rates *r)
 	r->top1 = ko_frac(c->top1, c->predictions);
 	r->top3 = ko_frac(c->top3, c->predictions);
 	r->coverage = ko_frac(c->covered, c->predictions);
+	r->model_top1 = ko_frac(c->model_top1, c->predictions);
 	for (i = 0; i < KO_BASE_COUNT; i++)
 		r->base[i] = ko_frac(c->base[i], c->predictions);
 }
@@ -184,6 +192,7 @@ int ko_report_macro(const struct ko_report *rep, struct ko_rates *r)
 		r->top1 += one.top1;
 		r->top3 += one.top3;
 		r->coverage += one.coverage;
+		r->model_top1 += one.model_top1;
 		for (k = 0; k < KO_BASE_COUNT; k++)
 			r->base[k] += one.base[k];
 	}
@@ -193,6 +202,7 @@ int ko_report_macro(const struct ko_report *rep, struct ko_rates *r)
 		r->top1 /= (double)nlabels;
 		r->top3 /= (double)nlabels;
 		r->coverage /= (double)nlabels;
+		r->model_top1 /= (double)nlabels;
 		for (k = 0; k < KO_BASE_COUNT; k++)
 			r->base[k] /= (double)nlabels;
 	}
@@ -226,8 +236,9 @@ static void ko_json_rates(FILE *f, const struct ko_rates *r,
 	fprintf(f, count_fmt, r->events);
 	fprintf(f, ",\"predictions\":");
 	fprintf(f, count_fmt, r->predictions);
-	fprintf(f, ",\"top1\":%.6f,\"top3\":%.6f,\"coverage\":%.6f,\"baselines\":{",
-		r->top1, r->top3, r->coverage);
+	fprintf(f, ",\"top1\":%.6f,\"top3\":%.6f,\"coverage\":%.6f,"
+		"\"model_top1\":%.6f,\"baselines\":{",
+		r->top1, r->top3, r->coverage, r->model_top1);
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, "%s\"%s\":%.6f", k ? "," : "", ko_base_names[k],
 			r->base[k]);
@@ -268,9 +279,9 @@ static void ko_table_row(FILE *f, const char *name, const char *label,
 {
 	int k;
 
-	fprintf(f, "%-26.26s %-16.16s %10.0f %9.0f %6.1f %6.1f %6.1f", name,
-		label, r->events, r->predictions, 100 * r->top1, 100 * r->top3,
-		100 * r->coverage);
+	fprintf(f, "%-26.26s %-16.16s %10.0f %9.0f %6.1f %6.1f %6.1f %6.1f",
+		name, label, r->events, r->predictions, 100 * r->top1,
+		100 * r->top3, 100 * r->coverage, 100 * r->model_top1);
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, " %6.1f", 100 * r->base[k]);
 	fputc('\n', f);
@@ -286,8 +297,8 @@ int ko_report_table(const struct ko_report *rep, FILE *f)
 	size_t i;
 	int k, ret;
 
-	fprintf(f, "%-26s %-16s %10s %9s %6s %6s %6s", "trace", "label",
-		"events", "preds", "top1%", "top3%", "cover%");
+	fprintf(f, "%-26s %-16s %10s %9s %6s %6s %6s %6s", "trace", "label",
+		"events", "preds", "top1%", "top3%", "cover%", "model%");
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, " %6s", heads[k]);
 	fputc('\n', f);

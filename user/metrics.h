@@ -38,6 +38,7 @@ struct ko_counts {
 	u64 top1;
 	u64 top3;
 	u64 covered;		/* scored points with label < K */
+	u64 model_top1;		/* the raw model's hits, before the gate */
 	u64 base[KO_BASE_COUNT];	/* each baseline's hits */
 };
 
@@ -45,7 +46,7 @@ struct ko_counts {
 struct ko_rates {
 	double events;		/* overall: sum; macro: mean per label */
 	double predictions;	/* idem */
-	double top1, top3, coverage;
+	double top1, top3, coverage, model_top1;
 	double base[KO_BASE_COUNT];
 };
 
@@ -61,6 +62,8 @@ void ko_counts_add_scores(struct ko_counts *c, const struct koracle_feat *f,
 			  u8 label, const float scores[KORACLE_NCLASS]);
 /* The three best classes of @scores, best first (ties: lower class first). */
 void ko_top3(const float scores[KORACLE_NCLASS], u8 out[3]);
+/* The raw model picked @slot at a point whose answer is @label (gate.h). */
+void ko_counts_add_model(struct ko_counts *c, u8 label, u8 slot);
 void ko_counts_merge(struct ko_counts *dst, const struct ko_counts *src);
 void ko_counts_rates(const struct ko_counts *c, struct ko_rates *r);
 

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The gate: per CPU, publish the model's pick or the rule selector's,
+ * whichever hit more over the last KORACLE_GATE_WINDOW scored switches.
+ *
+ * The selector adapts to a new workload within a few hundred switches; a
+ * model trained offline does not. Measured on held-out workloads the raw
+ * model can fall several points below the selector while beating it by
+ * several points elsewhere. Arbitrating online, the way the selector itself
+ * arbitrates between its rules, keeps the model where it earns its place and
+ * falls back to the selector where it does not. Ties go to the selector: the
+ * model has to win to be used.
+ *
+ * Order per switch: koracle_gate_score() the picks made at the previous
+ * switch against its label, then koracle_gate_choose() for the next one.
+ * Fixed-size state, no allocation: the module runs it in the probe.
+ */
+#ifndef KORACLE_GATE_H
+#define KORACLE_GATE_H
+
+#include "koracle_types.h"
+#include "rules.h"
+
+#define KORACLE_GATE_WINDOW	256	/* switches of hit history */
+
+struct koracle_gate {
+	u64 model_hist[KORACLE_GATE_WINDOW / 64];	/* hit bits */
+	u64 sel_hist[KORACLE_GATE_WINDOW / 64];
+	u16 model_hits;		/* popcount of model_hist, 0..WINDOW */
+	u16 sel_hits;		/* popcount of sel_hist, 0..WINDOW */
+	u16 pos;		/* next history bit to overwrite */
+};
+
+void koracle_gate_init(struct koracle_gate *g);
+/* The slot to publish, given the model's and the selector's picks. */
+u8 koracle_gate_choose(const struct koracle_gate *g, u8 model, u8 sel);
+/*
+ * Learn from one scored switch: @model and @sel were the picks, @label the
+ * answer (< KORACLE_K: a slot; KORACLE_K: none; KORACLE_LABEL_NA: unscored,
+ * ignored).
+ */
+void koracle_gate_score(struct koracle_gate *g, u8 model, u8 sel, u8 label);
+
+#endif /* KORACLE_GATE_H */
