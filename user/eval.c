@@ -14,6 +14,10 @@
  * "None of them" never scores (metrics.h), so the model's prediction is its
  * best-scoring occupied slot; the "none" class only soaks up, in training,
  * the probability of points whose task is not in the list.
+ *
+ * top1/top3 score what the kernel publishes: per CPU, the gate
+ * (shared/gate.h) takes the model's slot or the selector's, whichever hit
+ * more lately; model_top1 is the raw model alone.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +29,7 @@
 
 #include "blas.h"
 #include "commands.h"
+#include "gate.h"
 #include "metrics.h"
 #include "model_file.h"
 #include "replay.h"
@@ -39,6 +44,7 @@ struct eval_cpu {
 	uint8_t *label;			/* (cap) */
 	int n;				/* points buffered */
 	int ctx;			/* leading points already scored */
+	struct koracle_gate gate;	/* model or selector, per CPU */
 };
 
 struct eval_ctx {
@@ -67,6 +73,30 @@ static void eval_usage(FILE *f)
 "  -h, --help          this help\n");
 }
 
+/*
+ * Scores one point as the kernel publishes it: the gate (shared/gate.h)
+ * picks the model's slot or the selector's; the model's other top slots
+ * follow for top-3. The raw model's top-1 is counted too.
+ */
+static void eval_score_point(struct eval_ctx *e, struct eval_cpu *c, int p,
+			     const float s[KORACLE_NCLASS])
+{
+	const struct koracle_feat *f = &c->feat[p];
+	u8 top[3], ranked[3], model, choice;
+	int i, n = 0;
+
+	ko_top3(s, top);
+	model = s[top[0]] == -INFINITY ? KORACLE_K : top[0];
+	choice = koracle_gate_choose(&c->gate, model, f->sel_pick);
+	ranked[n++] = choice;
+	for (i = 0; i < 3 && n < 3; i++)
+		if (top[i] != choice && s[top[i]] != -INFINITY)
+			ranked[n++] = top[i];
+	ko_counts_add(&e->c, f, c->label[p], ranked, n);
+	ko_counts_add_model(&e->c, c->label[p], model);
+	koracle_gate_score(&c->gate, model, f->sel_pick, c->label[p]);
+}
+
 /* Scores the buffered points after the context, then keeps the warm-up. */
 static void eval_flush_cpu(struct eval_ctx *e, struct eval_cpu *c)
 {
@@ -80,7 +110,7 @@ static void eval_flush_cpu(struct eval_ctx *e, struct eval_cpu *c)
 
 			memcpy(s, e->m->a.logits + (long)p * (K + 1), sizeof(s));
 			s[K] = -INFINITY;	/* rank slots only, see above */
-			ko_counts_add_scores(&e->c, &c->feat[p], c->label[p], s);
+			eval_score_point(e, c, p, s);
 		}
 	}
 	keep = c->n < e->warmup ? c->n : e->warmup;
