@@ -34,7 +34,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm vm-test vm-shell bench style clean deps
+.PHONY: all module cli unit check check-vm vm-test vm-shell bench eval-holdout style clean deps
 
 all: module cli
 
@@ -78,8 +78,15 @@ vm-test: all
 vm-shell: all
 	scripts/vm-run.sh --shell
 
+# Benchmarks, never tests: "bench: NAME VALUE UNIT" lines.
 bench: all
 	scripts/bench.sh
+	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
+
+# Accuracy on real traces split by file: leave-one-fixture-out, then unseen
+# workloads (tests/fixtures/heldout).
+eval-holdout: cli
+	KORACLE_BIN=$(CLI_BIN) scripts/eval-holdout.sh
 
 style:
 	scripts/checkpatch.sh
