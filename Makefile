@@ -34,7 +34,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm vm-test vm-shell bench eval-holdout style clean deps
+.PHONY: all module cli unit check check-vm vm-test vm-shell bench demo eval-holdout style clean deps
 
 all: module cli
 
@@ -82,6 +82,10 @@ vm-shell: all
 bench: all
 	scripts/bench.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
+
+# The main job: collect traces in the VM, train, evaluate (scripts/demo.sh).
+demo: all
+	KORACLE_BIN=$(CLI_BIN) scripts/demo.sh
 
 # Accuracy on real traces split by file: leave-one-fixture-out, then unseen
 # workloads (tests/fixtures/heldout).
