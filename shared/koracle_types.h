@@ -13,6 +13,8 @@
 #include <linux/types.h>
 #include <linux/string.h>
 #include <linux/kernel.h>
+#include <linux/crc32.h>
+#include <linux/errno.h>
 #include <asm/byteorder.h>
 #define koracle_le16(x) cpu_to_le16(x)
 #define koracle_le32(x) cpu_to_le32(x)
@@ -20,10 +22,16 @@
 #define koracle_from_le16(x) le16_to_cpu(x)
 #define koracle_from_le32(x) le32_to_cpu(x)
 #define koracle_from_le64(x) le64_to_cpu(x)
+/* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
+static inline u32 koracle_crc32(const void *p, size_t n)
+{
+	return crc32_le(~0U, p, n) ^ ~0U;
+}
 #else
 #include <linux/types.h>
 #include <assert.h>
 #include <endian.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +57,21 @@ typedef int64_t s64;
 #define koracle_from_le16(x) le16toh(x)
 #define koracle_from_le32(x) le32toh(x)
 #define koracle_from_le64(x) le64toh(x)
+#include <zlib.h>
+/* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
+static inline u32 koracle_crc32(const void *p, size_t n)
+{
+	const u8 *b = p;
+	unsigned long crc = crc32(0L, Z_NULL, 0);
+
+	/* zlib takes uInt lengths: feed huge buffers in pieces */
+	while (n > 0x40000000) {
+		crc = crc32(crc, b, 0x40000000);
+		b += 0x40000000;
+		n -= 0x40000000;
+	}
+	return (u32)crc32(crc, b, (unsigned int)n);
+}
 #endif
 
 #endif /* KORACLE_TYPES_H */

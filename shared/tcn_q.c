@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The integer streaming TCN step: the float model of user/tcn.c, one event
+ * at a time, in integers only (formats in tcn_q.h).
+ *
+ *   x0      = sat16(sum_f E_f[ev[f]])                 s16 (C), x0's scale
+ *   block b (dilation d), taps i = 0..k-1 reading the conv's input ring:
+ *   u       = clamp(requant(b1 + sum_i W1_i x_{t-id}), 0, 32767)   s16 (C)
+ *   v       = clamp(requant(b2 + sum_i W2_i u_{t-id}), 0, 32767)   in the
+ *             block output's scale, so the residual add only rescales x:
+ *   x'      = sat16(mulshift(x, res_mult, res_shift) + v)
+ *   hz      = requant(a + A h)                        s16 (H), hz's scale
+ *   score_j = sum_c v_c clamp(hz_c + sum_g S_g[slot_j,g]_c, 0, 32767)
+ *             for every occupied slot j (int32, acc units); the S_g come
+ *             merged into a few group tables (tcn_q.h), one row per group
+ *   predict = argmax_j score_j, lowest j on ties (as the float eval); the
+ *             "none of them" score is never computed: it never predicts
+ *
+ * Streaming: each convolution keeps its last (k-1)d+1 inputs in a ring in
+ * the CPU's state; a step writes the newest row of every ring and reads its
+ * taps, so one event costs one step per layer whatever the receptive field.
+ * A fresh (zeroed) state is the zero padding the trainer puts before a
+ * window, so a CPU's first events see what training saw.
+ */
+#include "tcn_q.h"
+
+struct koracle_qstate_hdr {
+	u16 pos[KORACLE_Q_NCONV];	/* newest row of each conv's ring */
+};
+
+static inline s16 *koracle_qrow(void *state, u32 off)
+{
+	return (s16 *)((u8 *)state + off);
+}
+
+size_t koracle_qstate_size(const struct koracle_qmodel *m)
+{
+	return m->state_size;
+}
+
+void koracle_qstate_reset(const struct koracle_qmodel *m, void *state)
+{
+	memset(state, 0, m->state_size);
+}
+
+/*
+ * The hot loops are written once with the width as a parameter and expanded
+ * for the common widths (C = 8, 16, 32; H = 4, 8, 16), so the compiler sees
+ * constant trip counts, unrolls them and keeps the accumulators in
+ * registers; other widths take the generic expansion. Same arithmetic.
+ */
+
+/* sum_c w[c] * x[c] for two output channels at once (packed @w). */
+static __always_inline s64 koracle_qdot2(const s16 *x, const s64 *w, int n)
+{
+	s64 a0 = 0, a1 = 0;
+	int c;
+
+	for (c = 0; c + 2 <= n; c += 2) {
+		a0 += w[c] * x[c];
+		a1 += w[c + 1] * x[c + 1];
+	}
+	if (c < n)
+		a0 += w[c] * x[c];
+	return a0 + a1;
+}
+
+/*
+ * Output channels @o, @o + 1 from their packed accumulator: each lane
+ * requantized with its channel's multiplier and shift, then ReLU.
+ */
+static __always_inline void koracle_qout2_relu(s64 acc, const s32 *mult,
+					       const s8 *shift, int o,
+					       s16 *out)
+{
+	s16 lo = koracle_q_requant(koracle_q_lo(acc), mult[o], shift[o]);
+	s16 hi = koracle_q_requant(koracle_q_hi(acc), mult[o + 1],
+				   shift[o + 1]);
+
+	out[o] = lo > 0 ? lo : 0;
+	out[o + 1] = hi > 0 ? hi : 0;
+}
+
+static __always_inline void koracle_qconv_body(const struct koracle_qconv *cv,
+					       const s16 *const *tap, int C,
+					       int k, s16 *out)
+{
+	int i, p, kc = k * C;
+
+	for (p = 0; p < C / 2; p++) {
+		const s64 *w = cv->w + p * kc;
+		s64 acc = cv->bias[p];
+
+		for (i = 0; i < k; i++)
+			acc += koracle_qdot2(tap[i], w + i * C, C);
+		koracle_qout2_relu(acc, cv->mult, cv->shift, 2 * p, out);
+	}
+}
+
+/* One causal dilated conv + ReLU on its ring's newest row: out (C). */
+static void koracle_qconv_step(const struct koracle_qmodel *m,
+			       const struct koracle_qconv *cv, void *state,
+			       u16 pos, s16 *out)
+{
+	const s16 *ring = koracle_qrow(state, cv->ring_off);
+	const s16 *tap[KORACLE_Q_MAX_KERNEL];
+	int C = m->channels, k = m->kernel;
+	int i;
+
+	for (i = 0; i < k; i++) {
+		int r = (int)pos - i * cv->dil;
+
+		if (r < 0)
+			r += cv->ring_len;
+		tap[i] = ring + r * C;
+	}
+	switch (C) {
+	case 8:
+		koracle_qconv_body(cv, tap, 8, k, out);
+		break;
+	case 16:
+		koracle_qconv_body(cv, tap, 16, k, out);
+		break;
+	case 32:
+		koracle_qconv_body(cv, tap, 32, k, out);
+		break;
+	default:
+		koracle_qconv_body(cv, tap, C, k, out);
+		break;
+	}
+}
+
+/* Advances a conv's ring; returns the slot of its newest row. */
+static inline u16 koracle_qadvance(const struct koracle_qconv *cv, u16 *pos)
+{
+	u16 p = *pos + 1;
+
+	if (p >= cv->ring_len)
+		p = 0;
+	*pos = p;
+	return p;
+}
+
+static void koracle_qembed(const struct koracle_qmodel *m,
+			   const struct koracle_feat *f, s16 *x0)
+{
+	const s64 *row[KORACLE_EF_COUNT];
+	int P = m->channels / 2, n = 0, fi, p, j;
+
+	for (fi = 0; fi < KORACLE_EF_COUNT; fi++)
+		if (!(m->ev_ignore >> fi & 1))
+			row[n++] = m->emb_ev + (m->ev_off[fi] + f->ev[fi]) * P;
+	for (p = 0; p < P; p++) {
+		s64 s = 0;
+
+		for (j = 0; j < n; j++)
+			s += row[j][p];
+		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s));
+		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s));
+	}
+}
+
+/*
+ * clamp(z, 0, 32767) * v, the ReLU'd hidden unit's contribution, without
+ * branches: the sign of z is data, and a mispredicted branch per hidden unit
+ * and slot would cost more than the whole multiply-add.
+ */
+static __always_inline s32 koracle_qrelu_mul(s32 z, s8 v)
+{
+	z &= ~(z >> 31);		/* max(z, 0): arithmetic shift */
+	z = z < 32767 ? z : 32767;
+	return z * v;
+}
+
+/*
+ * Scores of the occupied slots into @score (K), from hz (Q = H/2 packed
+ * words): z_j = hz + the slot's group rows, score_j = v . relu(z_j). The
+ * Q sums live in registers across the groups when Q is a constant.
+ */
+static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
+						const struct koracle_feat *f,
+						const s64 *hz, int Q,
+						s32 *score)
+{
+	const s8 *v = m->head_v;
+	int G = m->ngroups, q, i, j;
+
+	for (j = 0; j < KORACLE_K; j++) {
+		const u8 *sf = f->slot[j];
+		s64 z[KORACLE_Q_MAX_HIDDEN / 2];
+		s32 s = 0;
+
+		if (!sf[m->mask_feat])
+			continue;
+		for (q = 0; q < Q; q++)
+			z[q] = hz[q];
+		for (i = 0; i < G; i++) {
+			const struct koracle_qgroup *g = &m->group[i];
+			u32 r = g->row + sf[g->feat[0]] * g->stride[0];
+			const s64 *row;
+			int k;
+
+			for (k = 1; k < g->nfeat; k++)
+				r += sf[g->feat[k]] * g->stride[k];
+			row = m->emb_slot + r * Q;
+			for (q = 0; q < Q; q++)
+				z[q] += row[q];
+		}
+		for (q = 0; q < Q; q++)
+			s += koracle_qrelu_mul(koracle_q_lo(z[q]), v[2 * q]) +
+			     koracle_qrelu_mul(koracle_q_hi(z[q]), v[2 * q + 1]);
+		score[j] = s;
+	}
+}
+
+static void koracle_qslots(const struct koracle_qmodel *m,
+			   const struct koracle_feat *f, const s64 *hz,
+			   s32 *score)
+{
+	switch (m->hidden) {
+	case 4:
+		koracle_qslots_body(m, f, hz, 2, score);
+		break;
+	case 8:
+		koracle_qslots_body(m, f, hz, 4, score);
+		break;
+	case 16:
+		koracle_qslots_body(m, f, hz, 8, score);
+		break;
+	default:
+		koracle_qslots_body(m, f, hz, m->hidden / 2, score);
+		break;
+	}
+}
+
+u8 koracle_qstep(const struct koracle_qmodel *m, void *state,
+		 const struct koracle_feat *f, s32 *margin)
+{
+	struct koracle_qstate_hdr *st = state;
+	s16 *v = koracle_qrow(state, m->v_off);
+	s16 *h = koracle_qrow(state, m->h_off);
+	s64 *hz = (s64 *)((u8 *)state + m->hz_off);
+	int C = m->channels, H = m->hidden, B = m->blocks;
+	s32 best = 0, second = 0;
+	u8 pick = KORACLE_K;
+	bool nsecond = false;	/* @second holds a score */
+	s32 score[KORACLE_K];
+	s16 *x;
+	int b, c, j;
+
+	/* x0 goes into block 0's input ring (or straight to h with B = 0) */
+	if (B) {
+		u16 p = koracle_qadvance(&m->conv[0], &st->pos[0]);
+
+		x = koracle_qrow(state, m->conv[0].ring_off) + p * C;
+	} else {
+		x = h;
+	}
+	koracle_qembed(m, f, x);
+	for (b = 0; b < B; b++) {
+		const struct koracle_qconv *c1 = &m->conv[2 * b];
+		const struct koracle_qconv *c2 = &m->conv[2 * b + 1];
+		u16 p2 = koracle_qadvance(c2, &st->pos[2 * b + 1]);
+		s16 *u = koracle_qrow(state, c2->ring_off) + p2 * C;
+		s16 *out;
+
+		koracle_qconv_step(m, c1, state, st->pos[2 * b], u);
+		koracle_qconv_step(m, c2, state, p2, v);
+		if (b + 1 < B) {
+			u16 p = koracle_qadvance(&m->conv[2 * b + 2],
+						 &st->pos[2 * b + 2]);
+
+			out = koracle_qrow(state, m->conv[2 * b + 2].ring_off) +
+			      p * C;
+		} else {
+			out = h;
+		}
+		for (c = 0; c < C; c++) {
+			s32 r = koracle_q_mulshift(x[c], m->res_mult[b],
+						   m->res_shift[b]);
+
+			out[c] = koracle_q_sat16(r + v[c]);
+		}
+		x = out;
+	}
+	for (j = 0; j < H / 2; j++) {
+		s64 acc = m->head_b[j] + koracle_qdot2(h, m->head_w + j * C, C);
+		s16 lo = koracle_q_requant(koracle_q_lo(acc), m->head_mult[2 * j],
+					   m->head_shift[2 * j]);
+		s16 hi = koracle_q_requant(koracle_q_hi(acc),
+					   m->head_mult[2 * j + 1],
+					   m->head_shift[2 * j + 1]);
+
+		hz[j] = koracle_q_pack(lo, hi);
+	}
+	koracle_qslots(m, f, hz, score);
+	for (j = 0; j < KORACLE_K; j++) {
+		s32 s = score[j];
+
+		if (!f->slot[j][m->mask_feat])
+			continue;
+		if (pick == KORACLE_K) {
+			best = s;
+			pick = (u8)j;
+		} else if (s > best) {	/* ties keep the lower slot */
+			second = best;
+			best = s;
+			pick = (u8)j;
+			nsecond = true;
+		} else if (!nsecond || s > second) {
+			second = s;
+			nsecond = true;
+		}
+	}
+	if (margin)
+		*margin = nsecond ? best - second : 0;
+	return pick;
+}
