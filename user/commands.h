@@ -22,5 +22,8 @@ int cmd_dump(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_quantize(int argc, char **argv);
+int cmd_upload(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif /* KO_COMMANDS_H */

@@ -122,6 +122,8 @@ static int ds_point(void *ctx, const struct ko_point *p)
 		return -ENOMEM;
 	if (p->restart)
 		dc->n = 0;
+	if (p->ev && (p->ev->flags & KORACLE_RF_KERNEL))
+		c->file->kernel_points++;
 	r = (int)(dc->n % ds->T);
 	memcpy(dc->ev + r * PT_EV, p->feat->ev, PT_EV);
 	memcpy(dc->slot + (size_t)r * PT_SLOT, p->feat->slot, PT_SLOT);

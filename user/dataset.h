@@ -29,6 +29,8 @@ struct ko_ds_file {
 	int alloc;		/* windows @data has room for */
 	uint64_t offered;	/* windows the file had */
 	uint64_t records, points, labelled;
+	uint64_t kernel_points;	/* points whose SWITCH carries the
+				 * module-only fields (KORACLE_RF_KERNEL) */
 	uint8_t *data;		/* nwin * win_bytes */
 };
 

@@ -18,6 +18,14 @@
  * top1/top3 score what the kernel publishes: per CPU, the gate
  * (shared/gate.h) takes the model's slot or the selector's, whichever hit
  * more lately; model_top1 is the raw model alone.
+ *
+ * --model also takes a weight blob (koracle quantize; told apart by its
+ * magic): the kernel's integer step (shared/tcn_q.c) then streams over each
+ * CPU's points exactly as the module runs it (user/quant_replay.h), and it
+ * ranks only its best slot, so top-3 adds only the gate's other pick.
+ * --check-kernel compares, on a trace the module collected with that blob
+ * loaded, every SWITCH record's pred_slot (the kernel's step) and base_slot
+ * (its selector) with this replay's, up to each CPU's first lost records.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,8 +40,10 @@
 #include "gate.h"
 #include "metrics.h"
 #include "model_file.h"
+#include "quant_replay.h"
 #include "replay.h"
 #include "tcn.h"
+#include "../shared/blob.h"
 
 #define KO_EVAL_CHUNK	512	/* points scored per forward pass per CPU */
 
@@ -56,21 +66,190 @@ struct eval_ctx {
 	int warmup;
 };
 
+/* Blob mode: one gate per CPU, and the --check-kernel counts. */
+struct eval_q {
+	struct ko_counts c;
+	struct koracle_gate *gate;	/* (ncpu) */
+	bool *seen, *lost;		/* (ncpu) per CPU: a point, a restart
+					 * after one (lost records) */
+	int ncpu;
+	u64 points, pred_mismatch, base_mismatch;
+};
+
 static void eval_usage(FILE *f)
 {
 	fprintf(f,
-"usage: koracle eval --model MODEL TRACE... [--json] [--threads N]\n"
+"usage: koracle eval --model MODEL|BLOB TRACE... [--json] [--threads N]\n"
+"                    [--check-kernel]\n"
 "\n"
-"Score a model (koracle train) and the baseline rules on trace files: per\n"
-"trace top-1 and top-3 accuracy, candidate-list coverage (the ceiling) and\n"
-"the FIFO, LIFO, slot-1, order-2 Markov, adaptive-rank rules and the online\n"
-"selector on the same prediction points; then overall (weighted by\n"
-"predictions) and macro (mean over workload labels).\n"
+"Score a model (koracle train) or a weight blob (koracle quantize) and the\n"
+"baseline rules on trace files: per trace top-1 and top-3 accuracy,\n"
+"candidate-list coverage (the ceiling) and the FIFO, LIFO, slot-1, order-2\n"
+"Markov, adaptive-rank rules and the online selector on the same prediction\n"
+"points; then overall (weighted by predictions) and macro (mean over\n"
+"workload labels). A blob runs the kernel's integer step.\n"
 "\n"
-"  -m, --model MODEL   model file (required)\n"
+"  -m, --model FILE    model file or weight blob (required)\n"
 "      --json          one JSON object on stdout instead of the table\n"
 "      --threads N     BLIS threads (default: online CPUs)\n"
+"      --check-kernel  (blob, traces collected by koracle.ko with it loaded)\n"
+"                      compare the kernel's recorded predictions with this\n"
+"                      replay: prints 'check: points=N pred_mismatch=M\n"
+"                      base_mismatch=B', exit 1 on any mismatch\n"
 "  -h, --help          this help\n");
+}
+
+static int eval_q_grow(struct eval_q *q, int cpu)
+{
+	int n = q->ncpu ? q->ncpu : 8;
+	struct koracle_gate *g;
+	bool *seen, *lost;
+
+	while (n <= cpu)
+		n *= 2;
+	g = realloc(q->gate, sizeof(*g) * n);
+	if (!g)
+		return -ENOMEM;
+	q->gate = g;
+	seen = realloc(q->seen, sizeof(*seen) * n);
+	if (!seen)
+		return -ENOMEM;
+	q->seen = seen;
+	lost = realloc(q->lost, sizeof(*lost) * n);
+	if (!lost)
+		return -ENOMEM;
+	q->lost = lost;
+	for (int i = q->ncpu; i < n; i++) {
+		koracle_gate_init(&q->gate[i]);
+		q->seen[i] = q->lost[i] = false;
+	}
+	q->ncpu = n;
+	return 0;
+}
+
+static int eval_q_point(void *ctx, const struct ko_tcn *m,
+			const struct ko_qr_point *p)
+{
+	struct eval_q *q = ctx;
+	const struct koracle_feat *f = p->feat;
+	u8 ranked[2], choice;
+	int n = 0;
+
+	(void)m;
+	if (p->cpu >= q->ncpu && eval_q_grow(q, p->cpu))
+		return -ENOMEM;
+	if (p->restart && q->seen[p->cpu])
+		q->lost[p->cpu] = true;	/* the kernel saw events we did not */
+	q->seen[p->cpu] = true;
+	if ((p->ev->flags & KORACLE_RF_PRED) && !q->lost[p->cpu]) {
+		q->points++;
+		q->pred_mismatch += p->ev->pred_slot != p->qpick;
+		q->base_mismatch += p->ev->base_slot != f->sel_pick;
+	}
+	choice = koracle_gate_choose(&q->gate[p->cpu], p->qpick, f->sel_pick);
+	ranked[n++] = choice;
+	if (p->qpick != choice && p->qpick < KORACLE_K)
+		ranked[n++] = p->qpick;
+	else if (f->sel_pick != choice && f->sel_pick < KORACLE_K)
+		ranked[n++] = f->sel_pick;
+	ko_counts_add(&q->c, f, p->label, ranked, n);
+	ko_counts_add_model(&q->c, p->label, p->qpick);
+	koracle_gate_score(&q->gate[p->cpu], p->qpick, f->sel_pick, p->label);
+	return 0;
+}
+
+/* One trace through the integer step into @rep; 0 or -1 (message printed). */
+static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
+			  struct ko_report *rep, struct eval_q *tot)
+{
+	struct eval_q q = { 0 };
+	struct ko_trace_info info;
+	struct ko_replay_stats st;
+	char err[KO_ERR_LEN];
+	int ret = -1, r;
+
+	r = ko_qr_file(path, NULL, qm, eval_q_point, &q, &info, &st, err);
+	if (r) {
+		fprintf(stderr, "koracle: eval: %s\n",
+			r == -ENOMEM ? "out of memory" : err);
+		goto out;
+	}
+	q.c.events = st.records;
+	if (!q.c.predictions) {
+		fprintf(stderr,
+			"koracle: eval: %s: too few events: %llu records gave no scored prediction point (a point needs two switches on one CPU)\n",
+			path, (unsigned long long)st.records);
+		goto out;
+	}
+	if (ko_report_add(rep, path, info.label[0] ? info.label : "unlabelled", &q.c)) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		goto out;
+	}
+	tot->points += q.points;
+	tot->pred_mismatch += q.pred_mismatch;
+	tot->base_mismatch += q.base_mismatch;
+	ret = 0;
+out:
+	free(q.gate);
+	free(q.seen);
+	free(q.lost);
+	return ret;
+}
+
+/*
+ * Reads @path if it is a weight blob: 1 (blob in *blob, parsed into @qm),
+ * 0 (not a blob: a float model file), -1 (message printed).
+ */
+static int eval_load_blob(const char *path, void **blob,
+			  struct koracle_qmodel *qm)
+{
+	FILE *f = fopen(path, "rb");
+	char magic[8];
+	const char *why;
+	void *buf = NULL;
+	long n;
+	int ret = -1;
+
+	if (!f) {
+		fprintf(stderr, "koracle: eval: %s: cannot open the model: %s\n",
+			path, strerror(errno));
+		return -1;
+	}
+	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, KORACLE_BLOB_MAGIC, 8)) {
+		ret = 0;	/* the model loader explains what else it is */
+		goto out;
+	}
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fprintf(stderr, "koracle: eval: %s: cannot size the blob: %s\n",
+			path, strerror(errno));
+		goto out;
+	}
+	if (n > KORACLE_BLOB_MAX_SIZE) {
+		fprintf(stderr, "koracle: eval: %s: %ld bytes is larger than any blob\n",
+			path, n);
+		goto out;
+	}
+	buf = aligned_alloc(KORACLE_BLOB_ALIGN, ((size_t)n + 7) / 8 * 8);
+	if (!buf) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		goto out;
+	}
+	if (fread(buf, 1, n, f) != (size_t)n) {
+		fprintf(stderr, "koracle: eval: %s: read failed\n", path);
+		goto out;
+	}
+	if (koracle_blob_parse(buf, n, qm, &why)) {
+		fprintf(stderr, "koracle: eval: %s: invalid weight blob: %s\n",
+			path, why);
+		goto out;
+	}
+	*blob = buf;
+	buf = NULL;
+	ret = 1;
+out:
+	free(buf);
+	fclose(f);
+	return ret;
 }
 
 /*
@@ -237,6 +416,7 @@ int cmd_eval(int argc, char **argv)
 		{ "model", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", required_argument, NULL, 't' },
+		{ "check-kernel", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -246,7 +426,10 @@ int cmd_eval(int argc, char **argv)
 	struct ko_tcn m = { 0 };
 	char err[KO_ERR_LEN], *end;
 	long threads = sysconf(_SC_NPROCESSORS_ONLN);
-	int json = 0, c, ret = KO_EXIT_FAIL;
+	int json = 0, check = 0, c, ret = KO_EXIT_FAIL, isblob;
+	struct koracle_qmodel qm;
+	struct eval_q chk = { 0 };
+	void *blob = NULL;
 
 	ko_report_init(&rep);
 	optind = 0;
@@ -254,6 +437,7 @@ int cmd_eval(int argc, char **argv)
 		switch (c) {
 		case 'm': model = optarg; break;
 		case 'j': json = 1; break;
+		case 'k': check = 1; break;
 		case 't':
 			threads = strtol(optarg, &end, 10);
 			if (*end || end == optarg || threads < 1 || threads > 1024) {
@@ -274,6 +458,21 @@ int cmd_eval(int argc, char **argv)
 		return KO_EXIT_USAGE;
 	}
 	ko_blas_set_threads(threads > 0 ? (int)threads : 1);
+	isblob = eval_load_blob(model, &blob, &qm);
+	if (isblob < 0)
+		goto out;
+	if (check && !isblob) {
+		fprintf(stderr,
+			"koracle: eval: --check-kernel needs the weight blob the kernel ran (koracle quantize), not a float model\n");
+		ret = KO_EXIT_USAGE;
+		goto out;
+	}
+	if (isblob) {
+		for (int i = optind; i < argc; i++)
+			if (eval_blob_file(&qm, argv[i], &rep, &chk))
+				goto out;
+		goto report;
+	}
 	if (ko_model_load(model, &m, &meta, err)) {
 		fprintf(stderr, "koracle: eval: %s\n", err);
 		goto out;
@@ -285,6 +484,7 @@ int cmd_eval(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (eval_file(&m, argv[i], &rep))
 			goto out;
+report:
 	if (json ? ko_report_json(&rep, stdout) : ko_report_table(&rep, stdout)) {
 		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
 			strerror(errno));
@@ -296,7 +496,19 @@ int cmd_eval(int argc, char **argv)
 		goto out;
 	}
 	ret = KO_EXIT_OK;
+	if (check) {
+		printf("check: points=%llu pred_mismatch=%llu base_mismatch=%llu\n",
+		       (unsigned long long)chk.points,
+		       (unsigned long long)chk.pred_mismatch,
+		       (unsigned long long)chk.base_mismatch);
+		if (!chk.points)
+			fprintf(stderr,
+				"koracle: eval: --check-kernel: no SWITCH record carries a kernel prediction (collect with koracle.ko and a model loaded)\n");
+		if (!chk.points || chk.pred_mismatch || chk.base_mismatch)
+			ret = KO_EXIT_FAIL;
+	}
 out:
+	free(blob);
 	ko_report_free(&rep);
 	ko_tcn_destroy(&m);
 	free(meta.text);

@@ -13,6 +13,9 @@ static const struct ko_command commands[] = {
 	{ "stats", "print the module's counters (netlink GET_STATS)", cmd_stats },
 	{ "train", "train the float TCN on trace files", cmd_train },
 	{ "eval", "measure a model and the baseline rules on trace files", cmd_eval },
+	{ "quantize", "fold a float model into the kernel's integer weight blob", cmd_quantize },
+	{ "upload", "install a weight blob in koracle.ko (sysfs model)", cmd_upload },
+	{ "status", "show the module's live predictions and accuracy", cmd_status },
 };
 
 static void usage(FILE *f)

@@ -14,7 +14,8 @@
 #include "../shared/features.h"
 #include "model_file.h"
 
-#define KO_MODEL_HDR	132	/* bytes before the text block */
+#define KO_MODEL_HDR	136	/* bytes before the text block (version 2) */
+#define KO_MODEL_HDR_V1	132
 
 void ko_model_default_config(struct ko_tcn_config *cfg, int channels,
 			     int blocks, int kernel, int hidden)
@@ -114,7 +115,8 @@ int ko_model_save(const char *path, const struct ko_tcn *m,
 	put32(buf + 116, c->ev_ignore);
 	memcpy(&bits, &meta->best_val_top1, sizeof(bits));
 	put64(buf + 120, bits);
-	put32(buf + 128, (uint32_t)tlen);
+	put32(buf + 128, c->sf_ignore);
+	put32(buf + 132, (uint32_t)tlen);
 	memcpy(buf + KO_MODEL_HDR, meta->text ? meta->text : "", tlen);
 	p = buf + KO_MODEL_HDR + tlen;
 	put64(p, m->nparams);
@@ -203,6 +205,7 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 	const uint8_t *p;
 	size_t len = 0, tlen, np;
 	uint32_t version, k, fv, crc;
+	size_t hdr = KO_MODEL_HDR;
 	const char *why;
 	uint64_t bits;
 	int ret;
@@ -214,12 +217,16 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 		return ret;
 	if (len < 8 || memcmp(buf, KO_MODEL_MAGIC, 8))
 		BAD("%s: not a koracle model file (bad magic)", path);
-	if (len < KO_MODEL_HDR + 12)
+	if (len < KO_MODEL_HDR_V1 + 12)
 		BAD("%s: truncated model file (%zu bytes)", path, len);
 	version = get32(buf + 8);
-	if (version != KO_MODEL_VERSION)
-		BAD("%s: unknown model file version %u (this koracle reads %d): retrain with this build",
+	if (version != KO_MODEL_VERSION && version != 1)
+		BAD("%s: unknown model file version %u (this koracle reads 1..%d): retrain with this build",
 		    path, version, KO_MODEL_VERSION);
+	if (version == 1)
+		hdr = KO_MODEL_HDR_V1;
+	if (len < hdr + 12)
+		BAD("%s: truncated model file (%zu bytes)", path, len);
 	crc = (uint32_t)crc32(0L, buf, (uInt)(len - 4));
 	if (crc != get32(buf + len - 4))
 		BAD("%s: CRC mismatch: the model file is corrupt or truncated", path);
@@ -241,6 +248,7 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 	c.nsf = (int)get32(buf + 40);
 	c.mask_feat = (int)get32(buf + 44);
 	c.ev_ignore = get32(buf + 116);
+	c.sf_ignore = version == 1 ? 0 : get32(buf + 128);
 	if (c.nev != KORACLE_EF_COUNT || c.nsf != KORACLE_SF_COUNT ||
 	    c.mask_feat != KORACLE_SF_STATE)
 		BAD("%s: model has %d event and %d slot features, the encoder %d and %d: retrain the model",
@@ -260,17 +268,17 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 	why = ko_tcn_config_check(&c);
 	if (why)
 		BAD("%s: bad architecture in the model file: %s", path, why);
-	tlen = get32(buf + 128);
-	if (tlen > KO_MODEL_MAX_TEXT || KO_MODEL_HDR + tlen + 12 > len)
+	tlen = get32(buf + hdr - 4);
+	if (tlen > KO_MODEL_MAX_TEXT || hdr + tlen + 12 > len)
 		BAD("%s: text block of %zu bytes does not fit the file", path, tlen);
 	np = ko_tcn_num_params(&c);
-	p = buf + KO_MODEL_HDR + tlen;
+	p = buf + hdr + tlen;
 	if (get64(p) != np)
 		BAD("%s: %llu parameters stored, the architecture needs %zu", path,
 		    (unsigned long long)get64(p), np);
-	if (len != KO_MODEL_HDR + tlen + 8 + 4 * np + 4)
+	if (len != hdr + tlen + 8 + 4 * np + 4)
 		BAD("%s: file is %zu bytes, the header implies %zu", path, len,
-		    KO_MODEL_HDR + tlen + 8 + 4 * np + 4);
+		    hdr + tlen + 8 + 4 * np + 4);
 	ret = ko_tcn_create(m, &c);
 	if (ret) {
 		snprintf(err, KO_ERR_LEN, "%s: out of memory for the model", path);
@@ -295,7 +303,7 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 		snprintf(err, KO_ERR_LEN, "%s: out of memory", path);
 		goto out;
 	}
-	memcpy(meta->text, buf + KO_MODEL_HDR, tlen);
+	memcpy(meta->text, buf + hdr, tlen);
 	meta->text[tlen] = '\0';
 out:
 	if (ret) {

@@ -17,11 +17,15 @@
  *                 files, u32 val files, u32 ignored event features
  *                 (bit f: feature f unused, its rows zero), f64 best
  *                 val top-1
- *   128     4     length L of the text block
- *   132     L     text: "train FILE\n" and "val FILE\n" lines
- *   132+L   8     parameter count P (must match the architecture)
- *   140+L   4P    float32 parameters in ko_tcn_carve() order
+ *   128     4     ignored slot features (bit g: feature g unused, its
+ *                 rows zero; version 2 on, version 1 has none)
+ *   132     4     length L of the text block
+ *   136     L     text: "train FILE\n" and "val FILE\n" lines
+ *   136+L   8     parameter count P (must match the architecture)
+ *   144+L   4P    float32 parameters in ko_tcn_carve() order
  *   end-4   4     CRC-32 (zlib) of every byte before it
+ * Version 1 files (no slot ignore mask: fields from 128 on sit 4 bytes
+ * earlier) still load, with no slot feature ignored.
  */
 #ifndef KO_MODEL_FILE_H
 #define KO_MODEL_FILE_H
@@ -32,7 +36,7 @@
 #include "trace_io.h"	/* KO_ERR_LEN */
 
 #define KO_MODEL_MAGIC		"KORMODEL"
-#define KO_MODEL_VERSION	1
+#define KO_MODEL_VERSION	2
 #define KO_MODEL_MAX_TEXT	(1 << 20)	/* bytes of file names */
 
 struct ko_model_meta {

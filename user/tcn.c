@@ -63,6 +63,9 @@ const char *ko_tcn_config_check(const struct ko_tcn_config *cfg)
 	if (cfg->ev_ignore >> cfg->nev ||
 	    cfg->ev_ignore == (1u << cfg->nev) - 1)
 		return "ignored event features out of range (or all ignored)";
+	if (cfg->sf_ignore >> cfg->nsf ||
+	    cfg->sf_ignore == (1u << cfg->nsf) - 1)
+		return "ignored slot features out of range (or all ignored)";
 	for (int f = 0; f < cfg->nev; f++)
 		if (cfg->ev_vocab[f] < 1 || cfg->ev_vocab[f] > 256)
 			return "event feature vocabulary out of range (1..256)";
@@ -174,6 +177,10 @@ void ko_tcn_init_params(struct ko_tcn *m, uint64_t seed)
 	fill_uniform(m->p.head_w, C * (H + 1), s3 / sqrtf((float)C), &rng);
 	fill_uniform(m->p.emb_slot, vocab_rows(cfg->sf_vocab, cfg->nsf) * H,
 		     s3 / sqrtf((float)cfg->nsf), &rng);
+	for (int g = 0; g < cfg->nsf; g++)	/* ignored: rows stay zero */
+		if (cfg->sf_ignore >> g & 1)
+			memset(m->p.emb_slot + (long)m->sf_off[g] * H, 0,
+			       sizeof(float) * cfg->sf_vocab[g] * H);
 	fill_uniform(m->p.head_v, H, s3 / sqrtf((float)H), &rng);
 }
 

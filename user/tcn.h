@@ -36,6 +36,9 @@ struct ko_tcn_config {
 	int mask_feat;		/* slot feature whose value 0 means "empty" */
 	uint32_t ev_ignore;	/* bit f: event feature f does not feed the
 				 * input (its table rows stay zero) */
+	uint32_t sf_ignore;	/* bit g: slot feature g does not feed the
+				 * head (rows zero), e.g. the kernel-only
+				 * features of a model trained on ftrace */
 	int ev_vocab[KO_TCN_MAX_FEAT];	/* values of event feature f */
 	int sf_vocab[KO_TCN_MAX_FEAT];	/* values of slot feature g */
 };
@@ -165,7 +168,8 @@ void ko_residual_forward(float *out, const float *x, const float *y, long n);
 void ko_residual_backward(float *dx, float *dy, const float *dout, long n);
 /*
  * Slot head: hz (R,H+1) = h (R,C) @ head_w + head_b;
- * z[r,j] = relu(hz[r,:H] + sum_g emb_slot[sf_off[g] + slot[r,j,g]]);
+ * z[r,j] = relu(hz[r,:H] + sum_g emb_slot[sf_off[g] + slot[r,j,g]]), g not
+ * in cfg->sf_ignore;
  * scores (R,K) = z @ v; logits[r,j] = scores[r,j], or -inf when slot j is
  * empty; logits[r,K] = hz[r,H] (the "none" score).
  */

@@ -166,7 +166,9 @@ void ko_head_forward(const struct ko_tcn *m, const struct ko_tcn_params *p,
 			}
 			memcpy(zr, hr, sizeof(*zr) * H);
 			for (int g = 0; g < G; g++)
-				vadd(zr, p->emb_slot + (long)(m->sf_off[g] + sf[g]) * H, H);
+				if (!(cfg->sf_ignore >> g & 1))
+					vadd(zr, p->emb_slot +
+					     (long)(m->sf_off[g] + sf[g]) * H, H);
 			for (int c = 0; c < H; c++)
 				zr[c] = zr[c] > 0.0f ? zr[c] : 0.0f;
 		}
@@ -218,7 +220,9 @@ void ko_head_backward(const struct ko_tcn *m, const struct ko_tcn_params *p,
 				dzr[c] = zr[c] > 0.0f ? dzr[c] : 0.0f;
 			vadd(dhr, dzr, H);
 			for (int f = 0; f < G; f++)
-				vadd(g->emb_slot + (long)(m->sf_off[f] + sf[f]) * H, dzr, H);
+				if (!(cfg->sf_ignore >> f & 1))
+					vadd(g->emb_slot +
+					     (long)(m->sf_off[f] + sf[f]) * H, dzr, H);
 		}
 		for (int c = 0; c <= H; c++)
 			g->head_b[c] += dhr[c];

@@ -72,6 +72,10 @@ static void train_usage(FILE *f)
 "                         (off by default: it ties the model to the task\n"
 "                         names it trained on; it cost up to 9 points of\n"
 "                         top-1 on workloads it had not seen)\n"
+"      --no-kernel-features  ignore the slot features only the module sees\n"
+"                         (vruntime rank, weight class); automatic when no\n"
+"                         training trace was collected by the module, so a\n"
+"                         model trained on ftrace imports never reads them\n"
 "      --export-windows F also write the training windows to F (raw bytes,\n"
 "                         for scripts/bench_torch.py)\n"
 "  -h, --help             this help\n",
@@ -128,7 +132,7 @@ static int add_path(char ***list, int *n, const char *path)
 }
 
 enum { O_VAL = 256, O_CH, O_BL, O_KE, O_HI, O_WI, O_EP, O_PA, O_LR, O_WD,
-       O_CL, O_BA, O_MW, O_SE, O_TH, O_EX, O_UC };
+       O_CL, O_BA, O_MW, O_SE, O_TH, O_EX, O_UC, O_NK };
 
 /* Integer options: name, bounds, and where the value goes. */
 static const struct int_opt {
@@ -194,6 +198,7 @@ static int parse_args(int argc, char **argv, struct ko_train_opts *o)
 		{ "threads", required_argument, NULL, O_TH },
 		{ "export-windows", required_argument, NULL, O_EX },
 		{ "use-comm", no_argument, NULL, O_UC },
+		{ "no-kernel-features", no_argument, NULL, O_NK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -219,6 +224,7 @@ static int parse_args(int argc, char **argv, struct ko_train_opts *o)
 			break;
 		case O_EX: o->export_path = optarg; break;
 		case O_UC: o->use_comm = 1; break;
+		case O_NK: o->no_kernel_feat = 1; break;
 		case O_LR: bad = parse_real("--lr", optarg, 1e-7, 10, &o->lr); break;
 		case O_WD: bad = parse_real("--weight-decay", optarg, 0, 10, &o->wd); break;
 		case O_CL: bad = parse_real("--clip", optarg, 0, 1e6, &o->clip); break;

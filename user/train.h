@@ -5,10 +5,16 @@
 
 #include <stdint.h>
 
-#define KO_TRAIN_DEF_CHANNELS	16
-#define KO_TRAIN_DEF_BLOCKS	3
+/*
+ * Default size from the accuracy/latency sweep (scripts/sweep-step.sh):
+ * held-out top-1 was flat from C=8 B=0 to C=32 B=4 while the integer step
+ * grew from 0.2 to 4 us; C=8 B=1 H=4 is the smallest that keeps a temporal
+ * block, ~340 ns per step with the kernel's flags (352 MACs).
+ */
+#define KO_TRAIN_DEF_CHANNELS	8
+#define KO_TRAIN_DEF_BLOCKS	1
 #define KO_TRAIN_DEF_KERNEL	2
-#define KO_TRAIN_DEF_HIDDEN	16
+#define KO_TRAIN_DEF_HIDDEN	4
 #define KO_TRAIN_DEF_WINDOW	64
 #define KO_TRAIN_DEF_EPOCHS	30
 #define KO_TRAIN_DEF_PATIENCE	8
@@ -35,6 +41,8 @@ struct ko_train_opts {
 	int threads;		/* BLIS threads */
 	const char *export_path;	/* --export-windows: training windows */
 	int use_comm;		/* feed the comm-hash feature (default off) */
+	int no_kernel_feat;	/* --no-kernel-features: ignore the module-only
+				 * slot features even if the traces have them */
 };
 
 void ko_train_defaults(struct ko_train_opts *o);

@@ -206,6 +206,15 @@ static float lr_at(const struct ko_train_opts *o, long step, long total)
 				0.5 * (1.0 + cos(M_PI * frac))));
 }
 
+/* Whether any training point came from a module-collected trace. */
+static bool kernel_traces(const struct ko_dataset *ds)
+{
+	for (int i = 0; i < ds->nfiles; i++)
+		if (ds->files[i].kernel_points)
+			return true;
+	return false;
+}
+
 static void *shard_step(void *arg)
 {
 	struct shard *sh = arg;
@@ -298,9 +307,9 @@ static int build_text(const struct run *r, char **out)
 	if (!s)
 		return -ENOMEM;
 	*p = '\0';
-	p += sprintf(p, "options lr=%g weight_decay=%g clip=%g batch=%d window=%d max_windows=%d patience=%d use_comm=%d\n",
+	p += sprintf(p, "options lr=%g weight_decay=%g clip=%g batch=%d window=%d max_windows=%d patience=%d use_comm=%d sf_ignore=0x%x\n",
 		     o->lr, o->wd, o->clip, o->batch, o->window, r->tr.cap,
-		     o->patience, o->use_comm);
+		     o->patience, o->use_comm, r->m.cfg.sf_ignore);
 	for (int i = 0; i < r->tr.nfiles; i++)
 		p += sprintf(p, "train %s\n", r->tr.files[i].path);
 	for (int i = 0; i < r->va.nfiles; i++)
@@ -453,6 +462,10 @@ int ko_train_run(const struct ko_train_opts *o)
 		goto out;
 	if (o->export_path && export_windows(&r.tr, &cfg, o->export_path))
 		goto out;
+	if (!o->no_kernel_feat && !kernel_traces(&r.tr))
+		fprintf(stderr, "train: no training trace was collected by the module: ignoring the kernel-only slot features (vruntime rank, weight class)\n");
+	if (o->no_kernel_feat || !kernel_traces(&r.tr))
+		cfg.sf_ignore = 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT;
 	if (ko_tcn_create(&r.m, &cfg) || ko_tcn_alloc_train(&r.m) ||
 	    ko_tcn_reserve(&r.m, B * T))
 		goto nomem;

@@ -150,7 +150,7 @@ Test(train_cli, usage_errors_exit_2)
 	snprintf(args, sizeof(args), "train %s/a.ktr %s/b.ktr", dir, dir);
 	cr_assert_eq(run(args), 2);
 	cr_assert(strstr(err, "-o MODEL"), "%s", err);
-	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --window 10", dir, dir);
+	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --window 10 --blocks 4", dir, dir);
 	cr_assert_eq(run(args), 2);
 	cr_assert(strstr(err, "warm-up"), "%s", err);
 	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --lr banana", dir, dir);
