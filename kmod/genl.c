@@ -456,7 +456,7 @@ static int koracle_netlink_notify(struct notifier_block *nb,
 	if (koracle_active && n->portid == koracle_portid &&
 	    net_eq(n->net, koracle_net)) {
 		koracle_port_gone = true;
-		WRITE_ONCE(koracle_ring_producing, false);
+		koracle_ring_close();
 		mod_delayed_work(system_wq, &koracle_worker, 0);
 	}
 	mutex_unlock(&koracle_session_lock);
@@ -472,12 +472,20 @@ bool koracle_genl_enabled(void)
 	return READ_ONCE(koracle_enabled);
 }
 
+/*
+ * The probes feed the encoders only while enabled: a change either way
+ * restarts every CPU's predictor, so nothing stale is published while
+ * disabled and nothing that missed events predicts after re-enabling.
+ */
 void koracle_genl_set_enabled(bool on)
 {
 	mutex_lock(&koracle_session_lock);
-	WRITE_ONCE(koracle_enabled, on);
-	if (!on)
-		koracle_session_end(KORACLE_END_DISABLED);
+	if (on != koracle_enabled) {
+		WRITE_ONCE(koracle_enabled, on);
+		if (!on)
+			koracle_session_end(KORACLE_END_DISABLED);
+		koracle_predict_reset_all();
+	}
 	mutex_unlock(&koracle_session_lock);
 }
 

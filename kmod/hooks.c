@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Scheduler tracepoint probes: turn sched_switch, sched_wakeup,
- * sched_wakeup_new, sched_migrate_task and sched_process_exit into records
- * in the rings of the CPUs whose state they change (shared/record.h says
- * which fields mean what per type).
+ * sched_wakeup_new, sched_migrate_task and sched_process_exit into events of
+ * the streams of the CPUs whose state they change (shared/record.h says
+ * which fields mean what per type). Each stream feeds that CPU's predictor
+ * and, while a session runs, its ring (ring.c).
  *
  * The sched tracepoints are not exported to modules, so they are looked up by
  * name with for_each_kernel_tracepoint() and attached with
@@ -11,7 +12,7 @@
  *
  * The probes run inside the scheduler (rq locks held, often irqs off): they
  * never allocate, sleep, print, send or wake anything, and they return at
- * once unless a collection session is running.
+ * once while /sys/kernel/koracle/enabled is 0.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -58,7 +59,7 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 {
 	struct koracle_event e = {};
 
-	if (!koracle_ring_is_open())
+	if (!koracle_genl_enabled())
 		return;
 
 	e.type = KORACLE_EV_SWITCH;
@@ -91,13 +92,13 @@ static void koracle_wakeup(struct task_struct *p, u8 type)
 
 static void koracle_probe_wakeup(void *data, struct task_struct *p)
 {
-	if (koracle_ring_is_open())
+	if (koracle_genl_enabled())
 		koracle_wakeup(p, KORACLE_EV_WAKEUP);
 }
 
 static void koracle_probe_wakeup_new(void *data, struct task_struct *p)
 {
-	if (koracle_ring_is_open())
+	if (koracle_genl_enabled())
 		koracle_wakeup(p, KORACLE_EV_WAKEUP_NEW);
 }
 
@@ -112,7 +113,7 @@ static void koracle_probe_migrate(void *data, struct task_struct *p,
 	struct koracle_event e = {};
 	unsigned int src = task_cpu(p);
 
-	if (!koracle_ring_is_open())
+	if (!koracle_genl_enabled())
 		return;
 
 	e.type = KORACLE_EV_MIGRATE;
@@ -129,7 +130,7 @@ static void koracle_probe_exit(void *data, struct task_struct *p)
 {
 	struct koracle_event e = {};
 
-	if (!koracle_ring_is_open())
+	if (!koracle_genl_enabled())
 		return;
 
 	e.type = KORACLE_EV_EXIT;

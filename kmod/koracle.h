@@ -2,7 +2,8 @@
 /*
  * Internal API between the module's files. Each file owns one concern and
  * exposes koracle_<file>_init()/koracle_<file>_exit(); main.c calls them in
- * order (ring, genl, sysfs, hooks) and unwinds in reverse.
+ * order (ring, predict, model, latency, genl, sysfs, hooks) and unwinds in
+ * reverse.
  */
 #ifndef KORACLE_KMOD_H
 #define KORACLE_KMOD_H
@@ -14,18 +15,13 @@
 
 /* ring.c: per-possible-CPU event rings (fixed-size records, drops counted) */
 extern unsigned int koracle_ring_records;	/* records per CPU, power of 2 */
-extern bool koracle_ring_producing;		/* probes may write: a session runs */
 
 int koracle_ring_init(void);
 void koracle_ring_exit(void);
 
-/* Cheap gate for the probes: nothing is built unless a session runs. */
-static inline bool koracle_ring_is_open(void)
-{
-	return READ_ONCE(koracle_ring_producing);
-}
-
 void koracle_ring_put(unsigned int cpu, struct koracle_event *e);
+void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
+		       void *arg);
 void koracle_ring_open(void);
 void koracle_ring_close(void);
 unsigned int koracle_ring_avail(unsigned int cpu);
@@ -36,6 +32,25 @@ void koracle_ring_discard(unsigned int cpu, bool count_as_dropped);
 u64 koracle_ring_events(unsigned int cpu);
 u64 koracle_ring_dropped(unsigned int cpu);
 
+/*
+ * predict.c: per-CPU encoder, online selector, model step and hit counters.
+ * _event and _reset run under the CPU's stream lock (ring.c).
+ */
+struct koracle_pred_counts {
+	u64 predictions;	/* scored switches */
+	u64 hits;		/* the model's hits among them */
+	u64 baseline_hits;	/* the rule selector's hits among them */
+};
+
+int koracle_predict_init(void);
+void koracle_predict_exit(void);
+void koracle_predict_event(unsigned int cpu, struct koracle_event *e);
+void koracle_predict_reset(unsigned int cpu);
+void koracle_predict_reset_all(void);
+void koracle_predict_zero_counts(void);
+void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c);
+s32 koracle_predict_next_pid(unsigned int cpu);
+
 /* hooks.c: scheduler tracepoint probes */
 int koracle_hooks_init(void);
 void koracle_hooks_exit(void);
@@ -45,6 +60,33 @@ int koracle_genl_init(void);
 void koracle_genl_exit(void);
 bool koracle_genl_enabled(void);
 void koracle_genl_set_enabled(bool on);
+
+/*
+ * model.c: the uploaded model (RCU-published), its per-CPU streaming state
+ * and the upload path behind /sys/kernel/koracle/model.
+ */
+struct koracle_feat;
+
+int koracle_model_init(void);
+void koracle_model_exit(void);
+/* Under @cpu's stream lock, preemption off: slot or KORACLE_SLOT_NONE. */
+u8 koracle_model_step(unsigned int cpu, const struct koracle_feat *f,
+		      u64 *end);
+void koracle_model_reset_state(unsigned int cpu);
+ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count);
+ssize_t koracle_model_info(char *buf);
+
+/* latency.c: per-CPU log2 histograms of the probe's costs, in debugfs */
+enum koracle_lat {
+	KORACLE_LAT_STEP,	/* model step alone, ns */
+	KORACLE_LAT_SWITCH,	/* encoder + selector + model step, ns */
+	KORACLE_LAT_COUNT,
+};
+
+int koracle_latency_init(void);
+void koracle_latency_exit(void);
+void koracle_latency_add(unsigned int cpu, enum koracle_lat which, u64 ns);
+void koracle_latency_reset(enum koracle_lat which);
 
 /* sysfs.c: /sys/kernel/koracle */
 int koracle_sysfs_init(void);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * koracle: scheduler event collection (and, later, next-task prediction).
+ * koracle: scheduler event collection and next-task prediction.
  * Init brings the parts up in dependency order; exit is its exact mirror.
  * The probes go last on the way up and first on the way down, so nothing
- * produces records while the rest is missing.
+ * runs in the scheduler while the rest is missing.
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -17,9 +17,18 @@ static int __init koracle_init(void)
 	ret = koracle_ring_init();
 	if (ret)
 		return ret;
-	ret = koracle_genl_init();
+	ret = koracle_predict_init();
 	if (ret)
 		goto err_ring;
+	ret = koracle_model_init();
+	if (ret)
+		goto err_predict;
+	ret = koracle_latency_init();
+	if (ret)
+		goto err_model;
+	ret = koracle_genl_init();
+	if (ret)
+		goto err_latency;
 	ret = koracle_sysfs_init();
 	if (ret)
 		goto err_genl;
@@ -34,6 +43,12 @@ err_sysfs:
 	koracle_sysfs_exit();
 err_genl:
 	koracle_genl_exit();
+err_latency:
+	koracle_latency_exit();
+err_model:
+	koracle_model_exit();
+err_predict:
+	koracle_predict_exit();
 err_ring:
 	koracle_ring_exit();
 	return ret;
@@ -44,6 +59,9 @@ static void __exit koracle_exit(void)
 	koracle_hooks_exit();
 	koracle_sysfs_exit();
 	koracle_genl_exit();
+	koracle_latency_exit();
+	koracle_model_exit();
+	koracle_predict_exit();
 	koracle_ring_exit();
 }
 

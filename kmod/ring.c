@@ -12,6 +12,17 @@
  * replay"). The lock is a leaf: nothing else is taken under it, and it is
  * taken under the scheduler's rq lock, never the other way round.
  *
+ * The same critical section feeds the event to c's feature encoder and
+ * predictor (predict.c), before the record is written, whether or not a
+ * session runs: the encoder sees exactly the records of c's ring, in ring
+ * order, with the same timestamps, so a collected trace replays bit for bit.
+ * The lock is therefore "c's stream lock"; predict.c and model.c take it
+ * through koracle_ring_call() to reset or read what it protects.
+ *
+ * Producing is switched per CPU (@open, under the lock), so that opening a
+ * session can reset c's encoder and open c's ring in one critical section:
+ * the first record of c's stream is the first event the fresh encoder saw.
+ *
  * The only consumer is the genl worker. It reads without the lock: acquire
  * load of @head, copy, release store of @tail. A full ring drops the new
  * record and counts it; producers never wait for the consumer.
@@ -28,7 +39,6 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
-#include <linux/rcupdate.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
 #include <linux/topology.h>
@@ -45,15 +55,14 @@ module_param_named(ring_records, koracle_ring_records, uint, 0444);
 MODULE_PARM_DESC(ring_records,
 		 "records per CPU ring, power of two in [16, 1048576] (default 65536)");
 
-bool koracle_ring_producing;
-
 struct koracle_ring {
 	raw_spinlock_t lock;	/* serializes producers of this CPU's stream */
 	u32 head;		/* records published (free-running); @lock */
 	u32 tail;		/* records consumed (free-running); consumer */
 	u64 events;		/* records written since load; @lock */
 	u64 dropped;		/* records lost since load (full ring); @lock */
-	u64 last_ts;		/* ns, newest record's @ts_ns; @lock */
+	u64 last_ts;		/* ns, newest event's @ts_ns; @lock */
+	bool open;		/* a session takes records; @lock */
 	struct koracle_rec *recs;	/* [koracle_ring_records] */
 };
 
@@ -65,8 +74,10 @@ static inline struct koracle_ring *koracle_ring(unsigned int cpu)
 }
 
 /*
- * Append @e to @cpu's stream. Called from the probes: irqs may be on or off,
- * the rq lock may be held. @e->ts_ns is taken under the lock so that each
+ * Feed @e to @cpu's stream: timestamp it, apply it to @cpu's encoder and
+ * predictor (which fill a SWITCH's prediction fields), and append it to the
+ * ring if a session runs. Called from the probes: irqs may be on or off, the
+ * rq lock may be held. @e->ts_ns is taken under the lock so that each
  * stream's timestamps follow its order.
  */
 void koracle_ring_put(unsigned int cpu, struct koracle_event *e)
@@ -81,51 +92,79 @@ void koracle_ring_put(unsigned int cpu, struct koracle_event *e)
 	e->cpu = cpu;
 
 	raw_spin_lock_irqsave(&r->lock, flags);
+	e->ts_ns = max(local_clock(), r->last_ts);
+	r->last_ts = e->ts_ns;
+	koracle_predict_event(cpu, e);
+	if (!r->open)
+		goto out_unlock;
 	head = r->head;
 	/* Pairs with the consumer's release of @tail: its reads are done. */
 	tail = smp_load_acquire(&r->tail);
 	if (head - tail >= koracle_ring_records) {
 		r->dropped++;
 	} else {
-		e->ts_ns = max(local_clock(), r->last_ts);
-		r->last_ts = e->ts_ns;
 		koracle_rec_encode(&r->recs[head & (koracle_ring_records - 1)],
 				   e);
 		/* Pairs with koracle_ring_avail(): the record is complete. */
 		smp_store_release(&r->head, head + 1);
 		r->events++;
 	}
+out_unlock:
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+/* Run @fn(@cpu, @arg) under @cpu's stream lock (irqs off). */
+void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
+		       void *arg)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	fn(cpu, arg);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
 /*
- * Start producing. Called with producers stopped (koracle_ring_close() or
- * never opened), so @head is stable: anything left over from an earlier
- * session is discarded without counting it.
+ * Start producing. Called with the session lock held and producers stopped
+ * (every @open false), so the consumer side is idle: anything left over from
+ * an earlier session is discarded without counting it. Each CPU's encoder
+ * and model state restart in the critical section that opens its ring.
  */
 void koracle_ring_open(void)
 {
+	unsigned long flags;
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
 		struct koracle_ring *r = koracle_ring(cpu);
 
-		/* Producers are stopped; barriers as in consume(). */
-		smp_store_release(&r->tail, smp_load_acquire(&r->head));
+		raw_spin_lock_irqsave(&r->lock, flags);
+		/* As in consume(): the slots may be reused. */
+		smp_store_release(&r->tail, r->head);
+		koracle_predict_reset(cpu);
+		r->open = true;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
 	}
-	/* The reset rings are visible before any probe may write. */
-	smp_store_release(&koracle_ring_producing, true);
 }
 
 /*
- * Stop producing and wait for probes that may still be writing: they run
- * with preemption disabled, so one RCU grace period covers them. Afterwards
- * the rings only shrink. Sleeps.
+ * Stop producing. Once a CPU's @open is cleared under its lock no producer
+ * appends to that ring any more: afterwards the rings only shrink. Does not
+ * sleep (the netlink notifier calls it too).
  */
 void koracle_ring_close(void)
 {
-	WRITE_ONCE(koracle_ring_producing, false);
-	synchronize_rcu();
+	unsigned long flags;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct koracle_ring *r = koracle_ring(cpu);
+
+		raw_spin_lock_irqsave(&r->lock, flags);
+		r->open = false;
+		raw_spin_unlock_irqrestore(&r->lock, flags);
+	}
 }
 
 /* Consumer: records ready in @cpu's ring. */
@@ -227,6 +266,7 @@ int koracle_ring_init(void)
 		r->events = 0;
 		r->dropped = 0;
 		r->last_ts = 0;
+		r->open = false;
 		r->recs = vzalloc_node(array_size(koracle_ring_records,
 						  sizeof(*r->recs)),
 				       cpu_to_node(cpu));

@@ -6,19 +6,35 @@
  *                      producers and ends a running session (END(DISABLED))
  *   events         ro  records produced since load, all CPUs
  *   dropped        ro  records lost since load, all CPUs
+ *   model          wo  (root, binary) a weight blob: validated, then it
+ *                      replaces the running model (model.c)
+ *   model_info     ro  "none", or one line: crc, architecture, load time
+ *   predictions    ro  scored switches since load or the last upload
+ *   hits           ro  the model's hits among them (0 without a model)
+ *   baseline_hits  ro  the online rule selector's hits among them
  *   cpuN/events    ro  records produced into CPU N's stream
  *   cpuN/dropped   ro  records of CPU N's stream lost
+ *   cpuN/next_pid  ro  CPU N's predicted next task: with a model the
+ *                      gate's choice of the model's and the selector's
+ *                      pick (predict.c), else the selector's; -1 none
+ *   cpuN/next_comm ro  that task's name, looked up now; empty if none/gone
+ *   cpuN/{predictions,hits,baseline_hits}   CPU N's share of the totals
  *
  * One cpuN directory per possible CPU, so the set does not change with CPU
  * hotplug.
  */
 #include <linux/cpumask.h>
 #include <linux/kobject.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "koracle.h"
+#include "blob.h"
 
 static struct kobject *koracle_kobj;
 
@@ -71,19 +87,92 @@ static ssize_t dropped_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return sysfs_emit(buf, "%llu\n", sum);
 }
 
+/* Sum of every CPU's prediction counters. */
+static void koracle_counts_total(struct koracle_pred_counts *t)
+{
+	struct koracle_pred_counts c;
+	unsigned int cpu;
+
+	memset(t, 0, sizeof(*t));
+	for_each_possible_cpu(cpu) {
+		koracle_predict_counts(cpu, &c);
+		t->predictions += c.predictions;
+		t->hits += c.hits;
+		t->baseline_hits += c.baseline_hits;
+	}
+}
+
+static ssize_t predictions_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts t;
+
+	koracle_counts_total(&t);
+	return sysfs_emit(buf, "%llu\n", t.predictions);
+}
+
+static ssize_t hits_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct koracle_pred_counts t;
+
+	koracle_counts_total(&t);
+	return sysfs_emit(buf, "%llu\n", t.hits);
+}
+
+static ssize_t baseline_hits_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts t;
+
+	koracle_counts_total(&t);
+	return sysfs_emit(buf, "%llu\n", t.baseline_hits);
+}
+
+static ssize_t model_info_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return koracle_model_info(buf);
+}
+
+static ssize_t model_write(struct file *file, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf, loff_t pos,
+			   size_t count)
+{
+	return koracle_model_write(buf, pos, count);
+}
+
 static struct kobj_attribute koracle_attr_enabled = __ATTR_RW_MODE(enabled, 0644);
 static struct kobj_attribute koracle_attr_events = __ATTR_RO(events);
 static struct kobj_attribute koracle_attr_dropped = __ATTR_RO(dropped);
+static struct kobj_attribute koracle_attr_predictions = __ATTR_RO(predictions);
+static struct kobj_attribute koracle_attr_hits = __ATTR_RO(hits);
+static struct kobj_attribute koracle_attr_baseline_hits =
+	__ATTR_RO(baseline_hits);
+static struct kobj_attribute koracle_attr_model_info = __ATTR_RO(model_info);
+/* Root only, write only: a blob replaces what the scheduler runs. */
+static struct bin_attribute koracle_attr_model =
+	__BIN_ATTR(model, 0200, NULL, model_write, KORACLE_BLOB_MAX_SIZE);
 
 static struct attribute *koracle_attrs[] = {
 	&koracle_attr_enabled.attr,
 	&koracle_attr_events.attr,
 	&koracle_attr_dropped.attr,
+	&koracle_attr_predictions.attr,
+	&koracle_attr_hits.attr,
+	&koracle_attr_baseline_hits.attr,
+	&koracle_attr_model_info.attr,
+	NULL,
+};
+
+static struct bin_attribute *koracle_bin_attrs[] = {
+	&koracle_attr_model,
 	NULL,
 };
 
 static const struct attribute_group koracle_group = {
 	.attrs = koracle_attrs,
+	.bin_attrs = koracle_bin_attrs,
 };
 
 static unsigned int koracle_dir_cpu(struct kobject *kobj)
@@ -104,14 +193,87 @@ static ssize_t cpu_dropped_show(struct kobject *kobj,
 			  koracle_ring_dropped(koracle_dir_cpu(kobj)));
 }
 
+static ssize_t cpu_next_pid_show(struct kobject *kobj,
+				 struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  koracle_predict_next_pid(koracle_dir_cpu(kobj)));
+}
+
+/*
+ * The predicted task's name, looked up at read time: the probe publishes a
+ * pid only. pid 0 is this CPU's idle task, which has no struct pid.
+ */
+static ssize_t cpu_next_comm_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	unsigned int cpu = koracle_dir_cpu(kobj);
+	s32 pid = koracle_predict_next_pid(cpu);
+	char comm[TASK_COMM_LEN] = "";
+	struct task_struct *t;
+
+	if (pid == 0)
+		return sysfs_emit(buf, "swapper/%u\n", cpu);
+	if (pid > 0) {
+		rcu_read_lock();
+		t = pid_task(find_pid_ns(pid, &init_pid_ns), PIDTYPE_PID);
+		if (t)
+			get_task_comm(comm, t);
+		rcu_read_unlock();
+	}
+	return sysfs_emit(buf, "%s\n", comm);
+}
+
+static ssize_t cpu_predictions_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts c;
+
+	koracle_predict_counts(koracle_dir_cpu(kobj), &c);
+	return sysfs_emit(buf, "%llu\n", c.predictions);
+}
+
+static ssize_t cpu_hits_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct koracle_pred_counts c;
+
+	koracle_predict_counts(koracle_dir_cpu(kobj), &c);
+	return sysfs_emit(buf, "%llu\n", c.hits);
+}
+
+static ssize_t cpu_baseline_hits_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts c;
+
+	koracle_predict_counts(koracle_dir_cpu(kobj), &c);
+	return sysfs_emit(buf, "%llu\n", c.baseline_hits);
+}
+
 static struct kobj_attribute koracle_cpu_attr_events =
 	__ATTR(events, 0444, cpu_events_show, NULL);
 static struct kobj_attribute koracle_cpu_attr_dropped =
 	__ATTR(dropped, 0444, cpu_dropped_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_next_pid =
+	__ATTR(next_pid, 0444, cpu_next_pid_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_next_comm =
+	__ATTR(next_comm, 0444, cpu_next_comm_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_predictions =
+	__ATTR(predictions, 0444, cpu_predictions_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_hits =
+	__ATTR(hits, 0444, cpu_hits_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_baseline_hits =
+	__ATTR(baseline_hits, 0444, cpu_baseline_hits_show, NULL);
 
 static struct attribute *koracle_cpu_attrs[] = {
 	&koracle_cpu_attr_events.attr,
 	&koracle_cpu_attr_dropped.attr,
+	&koracle_cpu_attr_next_pid.attr,
+	&koracle_cpu_attr_next_comm.attr,
+	&koracle_cpu_attr_predictions.attr,
+	&koracle_cpu_attr_hits.attr,
+	&koracle_cpu_attr_baseline_hits.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(koracle_cpu);

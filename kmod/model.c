@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The uploaded model: /sys/kernel/koracle/model takes a weight blob
+ * (shared/blob.h), this file validates it, builds the model object off the
+ * hot path and publishes it with RCU; the probes run one integer step of it
+ * (shared/tcn_q.c) per switch.
+ *
+ * Upload. sysfs hands a write() to the bin attribute in pieces of at most a
+ * page, each with its file offset, so the blob is staged: a write at offset 0
+ * starts a new staging buffer, every further write must continue exactly
+ * where the previous one ended. Once the header's total_size is known it
+ * bounds the upload; when that many bytes have arrived the blob is copied to
+ * an allocation of its own size, checked by koracle_blob_parse() (every field
+ * against hard bounds, the CRC, the section table), and only then the
+ * per-CPU streaming states are allocated. Any failure returns -EINVAL from
+ * the write that completed the blob and logs one line naming the failed
+ * check; the running model is untouched. There is one staging buffer: a
+ * write at offset 0, by anyone, restarts it, and an upload that stops short
+ * of total_size installs nothing (the CLI checks model_info's CRC after).
+ *
+ * Publication. The model object (blob copy, the parsed struct koracle_qmodel
+ * pointing into it, one zeroed streaming state per possible CPU) is complete
+ * before rcu_assign_pointer() makes it visible; its states start fresh, the
+ * prediction counters restart so model and selector are compared on the same
+ * switches, and the old object is freed after a grace period.
+ *
+ * Why synchronize_rcu() covers the probes: tracepoint probes run with
+ * preemption disabled (__DO_TRACE), and additionally under a raw spinlock
+ * with irqs off here, so they read the pointer with rcu_dereference_sched().
+ * Since v4.20 the RCU flavours are consolidated: a normal RCU grace period
+ * also waits for every preempt-disabled and irq-disabled region, so after
+ * synchronize_rcu() no probe can still hold the old pointer.
+ *
+ * Per-CPU state: CPU c's state is only touched under c's stream lock (the
+ * SWITCH that steps it, or a reset), so the steps of different CPUs never
+ * share a byte; states are cache-line aligned apart.
+ */
+#include <linux/cache.h>
+#include <linux/cpumask.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/sched/clock.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <linux/timekeeping.h>
+
+#include "koracle.h"
+#include "blob.h"
+#include "tcn_q.h"
+
+struct koracle_model {
+	struct koracle_qmodel q;	/* validated; points into @blob */
+	void *blob;			/* private copy, @size bytes */
+	size_t size;			/* bytes */
+	size_t stride;			/* bytes between two CPUs' states */
+	void *states;			/* [nr_cpu_ids][stride] streaming states */
+	time64_t loaded;		/* s since the epoch, at upload */
+};
+
+static struct koracle_model __rcu *koracle_model;
+
+/* Serializes uploads (staging and publication) and model_info. */
+static DEFINE_MUTEX(koracle_model_lock);
+static u8 *koracle_stage;		/* [KORACLE_BLOB_MAX_SIZE] or NULL */
+static size_t koracle_stage_len;	/* bytes staged so far */
+static size_t koracle_stage_total;	/* header's total_size, 0 unknown */
+
+/* Bytes of the header needed to read total_size. */
+#define KORACLE_STAGE_TOTAL_END	(offsetof(struct koracle_blob_hdr, total_size) + \
+				 sizeof(__le32))
+
+static void *koracle_model_state(const struct koracle_model *m,
+				 unsigned int cpu)
+{
+	return (u8 *)m->states + cpu * m->stride;
+}
+
+/*
+ * The model's prediction for @cpu's coming switch: a slot (KORACLE_K if the
+ * list is empty), or KORACLE_SLOT_NONE without a model. The step's cost goes
+ * to the latency histogram and *@end gets the clock after it. Caller holds
+ * @cpu's stream lock (irqs off: an RCU-sched read side).
+ */
+u8 koracle_model_step(unsigned int cpu, const struct koracle_feat *f,
+		      u64 *end)
+{
+	const struct koracle_model *m = rcu_dereference_sched(koracle_model);
+	u64 start;
+	u8 slot;
+
+	if (!m)
+		return KORACLE_SLOT_NONE;
+	start = local_clock();
+	slot = koracle_qstep(&m->q, koracle_model_state(m, cpu), f, NULL);
+	*end = local_clock();
+	koracle_latency_add(cpu, KORACLE_LAT_STEP, *end - start);
+	return slot;
+}
+
+/* Restart @cpu's streaming state. Caller holds @cpu's stream lock. */
+void koracle_model_reset_state(unsigned int cpu)
+{
+	const struct koracle_model *m = rcu_dereference_sched(koracle_model);
+
+	if (m)
+		koracle_qstate_reset(&m->q, koracle_model_state(m, cpu));
+}
+
+static void koracle_model_free(struct koracle_model *m)
+{
+	if (!m)
+		return;
+	kvfree(m->states);
+	kvfree(m->blob);
+	kfree(m);
+}
+
+/* Build a model from the @len bytes at @data; NULL and *ret on failure. */
+static struct koracle_model *koracle_model_build(const u8 *data, size_t len,
+						 int *ret)
+{
+	struct koracle_model *m;
+	const char *why = NULL;
+	unsigned int cpu;
+	size_t state;
+
+	*ret = -ENOMEM;
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return NULL;
+	m->blob = kvmalloc(len, GFP_KERNEL);
+	if (!m->blob)
+		goto err_free;
+	memcpy(m->blob, data, len);
+	m->size = len;
+
+	if (koracle_blob_parse(m->blob, len, &m->q, &why)) {
+		pr_warn("model upload refused: %s\n", why ?: "invalid blob");
+		*ret = -EINVAL;
+		goto err_free;
+	}
+	state = koracle_qstate_size(&m->q);
+	m->stride = ALIGN(max_t(size_t, state, 1), SMP_CACHE_BYTES);
+	m->states = kvzalloc(array_size(nr_cpu_ids, m->stride), GFP_KERNEL);
+	if (!m->states)
+		goto err_free;
+	for_each_possible_cpu(cpu)
+		koracle_qstate_reset(&m->q, koracle_model_state(m, cpu));
+	m->loaded = ktime_get_real_seconds();
+	*ret = 0;
+	return m;
+
+err_free:
+	koracle_model_free(m);
+	return NULL;
+}
+
+/* Publish @m (never NULL); the old model goes after a grace period. */
+static void koracle_model_publish(struct koracle_model *m)
+{
+	struct koracle_model *old;
+
+	lockdep_assert_held(&koracle_model_lock);
+	old = rcu_replace_pointer(koracle_model, m,
+				  lockdep_is_held(&koracle_model_lock));
+	koracle_predict_zero_counts();
+	koracle_latency_reset(KORACLE_LAT_STEP);
+	pr_info("model loaded: crc=0x%08x channels=%u blocks=%u macs=%u\n",
+		m->q.crc, m->q.channels, m->q.blocks, m->q.macs);
+	synchronize_rcu();	/* see the top comment */
+	koracle_model_free(old);
+}
+
+static void koracle_stage_drop(void)
+{
+	kvfree(koracle_stage);
+	koracle_stage = NULL;
+	koracle_stage_len = 0;
+	koracle_stage_total = 0;
+}
+
+/*
+ * The next piece of an upload: @count bytes at file offset @pos. Returns
+ * @count, or -errno (the staging is then dropped).
+ */
+ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count)
+{
+	const struct koracle_blob_hdr *hdr;
+	struct koracle_model *m;
+	ssize_t ret = count;
+	int err;
+
+	mutex_lock(&koracle_model_lock);
+	if (pos == 0) {
+		koracle_stage_drop();
+		koracle_stage = kvmalloc(KORACLE_BLOB_MAX_SIZE, GFP_KERNEL);
+		if (!koracle_stage) {
+			ret = -ENOMEM;
+			goto out_unlock;
+		}
+	} else if (!koracle_stage || pos != koracle_stage_len) {
+		pr_warn("model upload refused: write at offset %lld, expected %zu (write the blob sequentially from offset 0)\n",
+			pos, koracle_stage ? koracle_stage_len : 0);
+		ret = -EINVAL;
+		goto out_drop;
+	}
+	if (count > KORACLE_BLOB_MAX_SIZE - koracle_stage_len) {
+		pr_warn("model upload refused: larger than %u bytes\n",
+			KORACLE_BLOB_MAX_SIZE);
+		ret = -EFBIG;
+		goto out_drop;
+	}
+	memcpy(koracle_stage + koracle_stage_len, buf, count);
+	koracle_stage_len += count;
+
+	hdr = (const struct koracle_blob_hdr *)koracle_stage;
+	if (!koracle_stage_total &&
+	    koracle_stage_len >= KORACLE_STAGE_TOTAL_END) {
+		koracle_stage_total = koracle_from_le32(hdr->total_size);
+		if (koracle_stage_total < KORACLE_BLOB_HDR_SIZE ||
+		    koracle_stage_total > KORACLE_BLOB_MAX_SIZE) {
+			pr_warn("model upload refused: header total_size %zu outside [%zu, %u]\n",
+				koracle_stage_total, KORACLE_BLOB_HDR_SIZE,
+				KORACLE_BLOB_MAX_SIZE);
+			ret = -EINVAL;
+			goto out_drop;
+		}
+	}
+	if (!koracle_stage_total || koracle_stage_len < koracle_stage_total)
+		goto out_unlock;	/* more to come */
+	if (koracle_stage_len > koracle_stage_total) {
+		pr_warn("model upload refused: %zu bytes written, header total_size is %zu\n",
+			koracle_stage_len, koracle_stage_total);
+		ret = -EINVAL;
+		goto out_drop;
+	}
+
+	m = koracle_model_build(koracle_stage, koracle_stage_len, &err);
+	if (!m) {
+		ret = err;
+		goto out_drop;
+	}
+	koracle_model_publish(m);
+out_drop:
+	koracle_stage_drop();
+out_unlock:
+	mutex_unlock(&koracle_model_lock);
+	return ret;
+}
+
+/* model_info: "none", or one line describing the running model. */
+#define KORACLE_MODEL_INFO_FMT \
+	"crc=0x%08x channels=%u blocks=%u kernel=%u hidden=%u slots=%u macs=%u loaded=%lld\n"
+
+ssize_t koracle_model_info(char *buf)
+{
+	const struct koracle_model *m;
+	ssize_t ret;
+
+	mutex_lock(&koracle_model_lock);
+	m = rcu_dereference_protected(koracle_model,
+				      lockdep_is_held(&koracle_model_lock));
+	if (!m)
+		ret = sysfs_emit(buf, "none\n");
+	else
+		ret = sysfs_emit(buf, KORACLE_MODEL_INFO_FMT, m->q.crc,
+				 m->q.channels, m->q.blocks, m->q.kernel,
+				 m->q.hidden, m->q.nslots, m->q.macs,
+				 (long long)m->loaded);
+	mutex_unlock(&koracle_model_lock);
+	return ret;
+}
+
+int koracle_model_init(void)
+{
+	RCU_INIT_POINTER(koracle_model, NULL);
+	koracle_stage = NULL;
+	koracle_stage_len = 0;
+	koracle_stage_total = 0;
+	return 0;
+}
+
+/* After the probes are detached and the sysfs files removed. */
+void koracle_model_exit(void)
+{
+	struct koracle_model *m;
+
+	mutex_lock(&koracle_model_lock);
+	koracle_stage_drop();
+	m = rcu_replace_pointer(koracle_model, NULL,
+				lockdep_is_held(&koracle_model_lock));
+	mutex_unlock(&koracle_model_lock);
+	/* tracepoint_synchronize_unregister() ran: no reader is left */
+	koracle_model_free(m);
+}
