@@ -81,6 +81,7 @@ vm-shell: all
 # Benchmarks, never tests: "bench: NAME VALUE UNIT" lines.
 bench: all
 	scripts/bench.sh
+	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
 
 # The main job: collect traces in the VM, train, evaluate (scripts/demo.sh).

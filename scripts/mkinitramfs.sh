@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build the VM tests' initramfs: busybox (static) with its applet links,
 # koracle.ko, the koracle CLI and hackbench with every shared library they
-# load, the VM tests and bench scripts, an unprivileged user, and /init
+# load, the VM tests and bench scripts, weight blobs for the model tests
+# (/data, scripts/vm-blobs.sh), an unprivileged user, and /init
 # (scripts/vm-init). Written to build/vm/initramfs.cpio.gz unless -o says.
 #
 # Env: KORACLE_KO (default koracle.ko), KORACLE_BIN (default user/koracle).
@@ -68,6 +69,17 @@ copy_prog() {
 copy_prog "$cli" /bin/koracle
 copy_prog "$hackbench" /usr/bin/hackbench
 cp "$ko" "$root/koracle.ko"
+
+# Weight blobs for the model tests and the bench, trained and quantized here
+# by the same CLI (scripts/vm-blobs.sh), and the malformed-blob maker. A
+# failure leaves them out (the model tests then say so) but not the image.
+mkdir -p "$root/data"
+if "$top/scripts/vm-blobs.sh" "$cli" "$top/build/vm/model"; then
+	cp "$top"/build/vm/model/*.blob "$top"/build/vm/model/*.info "$root/data/"
+	copy_prog "$top/build/vm/model/ko-blobmut" /bin/ko-blobmut
+else
+	echo "mkinitramfs: warning: no model blobs in the image (scripts/vm-blobs.sh failed)" >&2
+fi
 
 cp "$top/scripts/vm-init" "$root/init"
 chmod 0755 "$root/init"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Guest side of `make bench` (scripts/bench.sh): measures, in one boot,
-# hackbench without the module and with the module loaded and collecting to a
-# tmpfs file, and prints one "bench: NAME VALUE UNIT" line per figure on
+# hackbench without the module, with the module loaded, loaded and collecting
+# to a tmpfs file, and loaded with a model uploaded (plus the in-kernel step
+# cost and the live top-1 of the model and the rule selector, per workload),
+# and prints one "bench: NAME VALUE UNIT" line per figure on
 # stdout (the host's verdict port). Diagnostics go to stderr (the console).
 #
 # To add a figure: a measure_* function that sets variables, a bench_*
@@ -10,6 +12,7 @@
 # phase, median taken), koracle_bench_loops=N (hackbench -l).
 set -eu
 . /tests/lib/koracle.sh
+. /tests/lib/model.sh
 
 REPS=5
 LOOPS=300
@@ -95,6 +98,80 @@ measure_collect() {
 	ko_rmmod
 }
 
+# hackbench with the module loaded and enabled and the default-size model
+# (/data/d.blob) uploaded, no collection, against the module absent: REPS
+# pairs, the two phases interleaved in alternating order (ABBA...) so drift
+# over the boot (page cache, a busy host) falls on both sides equally. The
+# last model run also gives the in-kernel step cost (debugfs step_ns) and the
+# live top-1 of model and selector: each upload restarts the prediction
+# counters and the step histogram, so they cover exactly that run.
+hackbench_model_run() {
+	ko_insmod
+	koracle upload "$(ko_blob d)" >/dev/null
+	t=$($HACKBENCH | sed -n 's/^Time: *//p')
+	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
+	log "model run $1: $t s"
+	echo "$t" >>/tmp/bench-model
+	LIVE_PRED=$(cat "$KO_SYSFS/predictions")
+	LIVE_HITS=$(cat "$KO_SYSFS/hits")
+	LIVE_BASE=$(cat "$KO_SYSFS/baseline_hits")
+	cp /sys/kernel/debug/koracle/step_ns /tmp/bench-step_ns
+	ko_rmmod
+}
+
+hackbench_absent_run() {
+	t=$($HACKBENCH | sed -n 's/^Time: *//p')
+	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
+	log "absent run $1: $t s"
+	echo "$t" >>/tmp/bench-absent
+}
+
+measure_model() {
+	ko_loaded && ko_rmmod
+	: >/tmp/bench-model
+	: >/tmp/bench-absent
+	r=0
+	while [ $r -lt "$REPS" ]; do
+		if [ $((r % 2)) -eq 0 ]; then
+			hackbench_absent_run $r
+			hackbench_model_run $r
+		else
+			hackbench_model_run $r
+			hackbench_absent_run $r
+		fi
+		r=$((r + 1))
+	done
+	MODEL_S=$(median </tmp/bench-model)
+	ABSENT_S=$(median </tmp/bench-absent)
+	cat /tmp/bench-step_ns >&2
+	KSTEP_NS=$(ko_kv median_ns </tmp/bench-step_ns) ||
+		{ log "no median_ns line in /sys/kernel/debug/koracle/step_ns"; return 1; }
+	log "model, last run: predictions=$LIVE_PRED hits=$LIVE_HITS baseline_hits=$LIVE_BASE"
+}
+
+# Live top-1 per workload, model (d.blob) vs the online rule selector on the
+# same switches: each workload runs right after an upload, which restarts the
+# counters. LIVE_WORKLOADS lists "name command" pairs, one per line.
+LIVE_WORKLOADS="hackbench-socket $HACKBENCH
+hackbench-pipe-threads hackbench -p -T -g 2 -f 10 -l $LOOPS
+cpu-burner sh /tests/bench/workload.sh burner 3
+fork-exec sh /tests/bench/workload.sh forkexec 300
+gzip-pipe sh /tests/bench/workload.sh gzip 8"
+
+measure_live_workloads() {
+	ko_insmod
+	LIVE_LINES=$(echo "$LIVE_WORKLOADS" | while read -r name cmd; do
+		koracle upload "$(ko_blob d)" >/dev/null
+		$cmd >/dev/null 2>&1 || { log "workload $name failed"; exit 1; }
+		p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits")
+		b=$(cat "$KO_SYSFS/baseline_hits")
+		log "$name: predictions=$p hits=$h baseline_hits=$b"
+		echo "bench: live_model_top1_$name $(ko_ratio "$h" "$p") fraction"
+		echo "bench: live_selector_top1_$name $(ko_ratio "$b" "$p") fraction"
+	done)
+	ko_rmmod
+}
+
 # --- figures --------------------------------------------------------------
 
 bench_probe_hackbench_ratio() {
@@ -125,10 +202,40 @@ bench_collect_lost() {
 	echo "bench: collect_lost $COLLECT_LOST records"
 }
 
-MEASURES="measure_base measure_loaded measure_collect"
+bench_hackbench_ratio() {
+	echo "$MODEL_S $ABSENT_S" | awk '{ printf "bench: hackbench_ratio %.3f x\n", $1 / $2 }'
+}
+
+bench_hackbench_model_s() {
+	echo "bench: hackbench_model_s $MODEL_S s"
+}
+
+bench_hackbench_absent_s() {
+	echo "bench: hackbench_absent_s $ABSENT_S s"
+}
+
+bench_kstep_ns_median() {
+	echo "bench: kstep_ns_median $KSTEP_NS ns"
+}
+
+bench_live_model_top1() {
+	echo "bench: live_model_top1 $(ko_ratio "$LIVE_HITS" "$LIVE_PRED") fraction"
+}
+
+bench_live_selector_top1() {
+	echo "bench: live_selector_top1 $(ko_ratio "$LIVE_BASE" "$LIVE_PRED") fraction"
+}
+
+bench_live_workloads() {
+	echo "$LIVE_LINES"
+}
+
+MEASURES="measure_base measure_loaded measure_collect measure_model measure_live_workloads"
 FIGURES="bench_probe_hackbench_ratio bench_hackbench_base_s bench_hackbench_collect_s
 bench_collect_events_per_s bench_collect_lost bench_loaded_hackbench_ratio
-bench_hackbench_loaded_s"
+bench_hackbench_loaded_s bench_hackbench_ratio bench_hackbench_model_s bench_hackbench_absent_s
+bench_kstep_ns_median bench_live_model_top1 bench_live_selector_top1
+bench_live_workloads"
 
 log "$HACKBENCH, $REPS runs per phase, median"
 for m in $MEASURES; do

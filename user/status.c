@@ -1,0 +1,433 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * koracle status: what koracle.ko predicts right now and how well, from
+ * /sys/kernel/koracle (sysfs_util.h): per CPU the predicted next task
+ * (cpuN/next_pid, cpuN/next_comm), the scored switches (predictions), the
+ * model's top-1 (hits / predictions) and the online rule selector's on the
+ * same switches (baseline_hits / predictions); the module's totals; the loaded
+ * model (model_info); whether a collection session runs (netlink GET_STATS,
+ * "unknown" if that fails).
+ *
+ * --watch redraws the snapshot in place every SECS on a terminal and prints
+ * one snapshot per interval when piped, until Ctrl-C (exit 0).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "genl_client.h"
+#include "sysfs_util.h"
+
+#define STT_GENL_TIMEOUT_MS	2000	/* GET_STATS answer, else "unknown" */
+#define STT_WATCH_MAX_S		86400.0	/* longest --watch interval, s */
+#define STT_COMM_LEN		64	/* TASK_COMM_LEN is 16; room to spare */
+
+struct stt_cpu {
+	unsigned int cpu;
+	s64 next_pid;		/* -1: no prediction */
+	char comm[STT_COMM_LEN];
+	u64 predictions;	/* scored switches */
+	u64 hits;		/* model's hits on them */
+	u64 baseline_hits;	/* selector's hits on them */
+};
+
+struct stt_snap {
+	struct ko_model_info mi;
+	u64 enabled;
+	int collecting;		/* 0, 1, or -1: unknown */
+	u64 predictions, hits, baseline_hits;	/* module totals */
+	size_t ncpus;
+	unsigned int *ids;	/* [KO_SYSFS_MAX_CPUS] */
+	struct stt_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
+};
+
+struct stt_opts {
+	bool watch;
+	double every_s;		/* --watch interval, s */
+	long count;		/* snapshots to print, 0: until Ctrl-C */
+};
+
+static volatile sig_atomic_t stt_stop;
+
+static void stt_on_signal(int sig)
+{
+	(void)sig;
+	stt_stop = 1;
+}
+
+static void stt_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: koracle status [--watch [SECS]] [--count N]\n"
+		"\n"
+		"Show koracle.ko's live predictions from %s: per CPU the predicted\n"
+		"next task, the scored switches, the model's and the online rule selector's\n"
+		"top-1 accuracy on them, the totals, the loaded model, and whether a\n"
+		"collection session runs.\n"
+		"\n"
+		"  -w, --watch [SECS]  redraw every SECS seconds (default 1, decimals\n"
+		"                      allowed) until Ctrl-C; when not on a terminal, print\n"
+		"                      one snapshot per interval instead\n"
+		"  -n, --count N       with --watch: stop after N snapshots\n"
+		"  -h, --help          this help\n"
+		"\n"
+		"Env: %s=DIR reads DIR instead of %s.\n",
+		KO_SYSFS_DEFAULT, KO_SYSFS_ENV, KO_SYSFS_DEFAULT);
+}
+
+/* A positive number of seconds, at most STT_WATCH_MAX_S. */
+static bool stt_parse_secs(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v <= 0 || v > STT_WATCH_MAX_S)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* --watch takes an optional separate argument: consume the next word if it is a number. */
+static int stt_parse(int argc, char **argv, struct stt_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "watch", optional_argument, NULL, 'w' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	o->watch = false;
+	o->every_s = 1.0;
+	o->count = 0;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+w::n:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			o->watch = true;
+			if (optarg) {
+				if (!stt_parse_secs(optarg, &o->every_s))
+					goto bad_secs;
+			} else if (optind < argc && stt_parse_secs(argv[optind], &o->every_s)) {
+				optind++;
+			}
+			break;
+		case 'n':
+			errno = 0;
+			o->count = strtol(optarg, &end, 10);
+			if (errno || *end || o->count <= 0) {
+				fprintf(stderr, "koracle: status: --count '%s': expected a positive integer\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case 'h':
+			stt_usage(stdout);
+			return 1;
+		default:
+			fprintf(stderr, "koracle: status: unknown option or missing value '%s'\n",
+				argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "koracle: status: unexpected argument '%s'\n", argv[optind]);
+		return -1;
+	}
+	if (o->count && !o->watch) {
+		fprintf(stderr, "koracle: status: --count needs --watch\n");
+		return -1;
+	}
+	return 0;
+bad_secs:
+	fprintf(stderr, "koracle: status: --watch '%s': expected seconds in (0, %.0f]\n",
+		optarg, STT_WATCH_MAX_S);
+	return -1;
+}
+
+/* Names the file and the cause; the module hint when the directory is gone. */
+static void stt_read_error(const char *rel, int err)
+{
+	char path[KO_SYSFS_PATH_MAX];
+
+	if (ko_sysfs_path(path, sizeof(path), rel))
+		snprintf(path, sizeof(path), "%s", rel);
+	if (access(ko_sysfs_dir(), F_OK)) {
+		fprintf(stderr, "koracle: status: %s not found: is the module loaded? try: sudo insmod koracle.ko\n",
+			ko_sysfs_dir());
+		return;
+	}
+	if (err == -EINVAL)
+		fprintf(stderr, "koracle: status: read %s: unexpected contents (module and CLI from different versions?)\n",
+			path);
+	else
+		fprintf(stderr, "koracle: status: read %s: %s\n", path, strerror(-err));
+}
+
+static int stt_u64(const char *rel, u64 *v)
+{
+	int ret = ko_sysfs_read_u64(rel, v);
+
+	if (ret)
+		stt_read_error(rel, ret);
+	return ret;
+}
+
+static int stt_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
+{
+	int *collecting = arg;
+
+	if (cmd == KORACLE_CMD_GET_STATS && tb[KORACLE_A_COLLECTING])
+		*collecting = nla_get_u8(tb[KORACLE_A_COLLECTING]) ? 1 : 0;
+	return 0;
+}
+
+/* Optional: any failure (no permission, old module) leaves "unknown". */
+static int stt_collecting(void)
+{
+	char err[KO_GENL_ERR_LEN];
+	int collecting = -1;
+	struct ko_genl *g;
+
+	if (ko_genl_open(&g, err))
+		return -1;
+	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, stt_genl_msg, &collecting,
+			 STT_GENL_TIMEOUT_MS))
+		collecting = -1;
+	ko_genl_close(g);
+	return collecting;
+}
+
+static int stt_read_cpu(struct stt_cpu *c, unsigned int cpu)
+{
+	char rel[64];
+	int ret;
+
+	c->cpu = cpu;
+#define STT_REL(name) (snprintf(rel, sizeof(rel), "cpu%u/%s", cpu, name), rel)
+	ret = ko_sysfs_read_s64(STT_REL("next_pid"), &c->next_pid);
+	if (ret)
+		goto err;
+	ret = ko_sysfs_read(STT_REL("next_comm"), c->comm, sizeof(c->comm));
+	if (ret)
+		goto err;
+	ret = ko_sysfs_read_u64(STT_REL("predictions"), &c->predictions);
+	if (ret)
+		goto err;
+	ret = ko_sysfs_read_u64(STT_REL("hits"), &c->hits);
+	if (ret)
+		goto err;
+	ret = ko_sysfs_read_u64(STT_REL("baseline_hits"), &c->baseline_hits);
+	if (ret)
+		goto err;
+#undef STT_REL
+	return 0;
+err:
+	stt_read_error(rel, ret);
+	return ret;
+}
+
+static int stt_snapshot(struct stt_snap *s)
+{
+	size_t i;
+	int ret;
+
+	if (access(ko_sysfs_dir(), F_OK)) {
+		stt_read_error("", -errno);
+		return -1;
+	}
+	ret = ko_model_info_read(&s->mi);
+	if (ret) {
+		stt_read_error("model_info", ret);
+		return -1;
+	}
+	if (stt_u64("enabled", &s->enabled) || stt_u64("predictions", &s->predictions) ||
+	    stt_u64("hits", &s->hits) || stt_u64("baseline_hits", &s->baseline_hits))
+		return -1;
+	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
+	if (ret) {
+		stt_read_error("", ret);
+		return -1;
+	}
+	for (i = 0; i < s->ncpus; i++)
+		if (stt_read_cpu(&s->cpus[i], s->ids[i]))
+			return -1;
+	s->collecting = stt_collecting();
+	return 0;
+}
+
+/* "48.9%", or "-" when there is nothing to score (or no model to score). */
+static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
+{
+	if (!valid || !n)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.1f%%", 100.0 * (double)hits / (double)n);
+	return buf;
+}
+
+static void stt_row(FILE *f, const char *name, u64 n, u64 hits, u64 base, bool model,
+		    const char *pid, const char *comm)
+{
+	char m[16], b[16];
+
+	fprintf(f, "%-6s %12llu %10s %13s %12llu %13llu %9s  %s\n", name,
+		(unsigned long long)n, stt_pct(m, sizeof(m), hits, n, model),
+		stt_pct(b, sizeof(b), base, n, true), (unsigned long long)hits,
+		(unsigned long long)base, pid, comm);
+}
+
+static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
+{
+	const struct ko_model_info *mi = &s->mi;
+	time_t now = time(NULL);
+	char name[24], pid[24];
+	size_t i;
+
+	if (watch) {
+		char when[32];
+		struct tm tm;
+
+		if (!gmtime_r(&now, &tm) || !strftime(when, sizeof(when), "%F %T UTC", &tm))
+			snprintf(when, sizeof(when), "?");
+		fprintf(f, "time %lld (%s)\n", (long long)now, when);
+	}
+	if (mi->loaded)
+		fprintf(f, "model crc=0x%08x channels=%u blocks=%u kernel=%u hidden=%u slots=%u macs=%llu loaded=%llu (%lld s ago)\n",
+			mi->crc, mi->channels, mi->blocks, mi->kernel, mi->hidden, mi->slots,
+			(unsigned long long)mi->macs, (unsigned long long)mi->loaded_at,
+			(long long)now - (long long)mi->loaded_at);
+	else
+		fprintf(f, "model none (predictions come from the online rule selector)\n");
+	fprintf(f, "enabled %llu\n", (unsigned long long)s->enabled);
+	fprintf(f, "collecting %s\n",
+		s->collecting < 0 ? "unknown" : s->collecting ? "1" : "0");
+	fprintf(f, "\n%-6s %12s %10s %13s %12s %13s %9s  %s\n", "cpu", "predictions",
+		"model_top1", "selector_top1", "hits", "baseline_hits", "next_pid", "next_comm");
+	for (i = 0; i < s->ncpus; i++) {
+		const struct stt_cpu *c = &s->cpus[i];
+
+		snprintf(name, sizeof(name), "cpu%u", c->cpu);
+		snprintf(pid, sizeof(pid), "%lld", (long long)c->next_pid);
+		stt_row(f, name, c->predictions, c->hits, c->baseline_hits, mi->loaded, pid,
+			c->next_pid < 0 || !c->comm[0] ? "-" : c->comm);
+	}
+	stt_row(f, "total", s->predictions, s->hits, s->baseline_hits, mi->loaded, "-", "-");
+}
+
+/* Sleeps @secs unless a signal asks to stop first. */
+static void stt_sleep(double secs)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)secs;
+	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	while (!stt_stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
+{
+	bool tty = isatty(STDOUT_FILENO);
+	struct sigaction sa;
+	long shown = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = stt_on_signal;	/* no SA_RESTART: wake the sleep */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
+		fprintf(stderr, "koracle: status: sigaction: %s\n", strerror(errno));
+		return KO_EXIT_FAIL;
+	}
+	while (!stt_stop) {
+		if (stt_snapshot(s))
+			return KO_EXIT_FAIL;
+		/* Drawn off-screen, then written at once: no flicker. */
+		mem = open_memstream(&buf, &len);
+		if (!mem) {
+			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
+			return KO_EXIT_FAIL;
+		}
+		if (tty)
+			fputs("\033[H\033[2J", mem);
+		stt_print(mem, s, true);
+		if (tty)
+			fprintf(mem, "\nevery %g s; Ctrl-C quits\n", o->every_s);
+		else
+			fputc('\n', mem);
+		if (fclose(mem)) {
+			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
+			free(buf);
+			return KO_EXIT_FAIL;
+		}
+		fwrite(buf, 1, len, stdout);
+		free(buf);
+		buf = NULL;
+		if (fflush(stdout)) {
+			fprintf(stderr, "koracle: status: write stdout: %s\n", strerror(errno));
+			return KO_EXIT_FAIL;
+		}
+		if (o->count && ++shown >= o->count)
+			break;
+		stt_sleep(o->every_s);
+	}
+	return KO_EXIT_OK;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct stt_snap s = { 0 };
+	int ret = KO_EXIT_FAIL;
+	struct stt_opts o;
+
+	switch (stt_parse(argc, argv, &o)) {
+	case 0:
+		break;
+	case 1:
+		return KO_EXIT_OK;
+	default:
+		stt_usage(stderr);
+		return KO_EXIT_USAGE;
+	}
+	s.ids = calloc(KO_SYSFS_MAX_CPUS, sizeof(*s.ids));
+	s.cpus = calloc(KO_SYSFS_MAX_CPUS, sizeof(*s.cpus));
+	if (!s.ids || !s.cpus) {
+		fprintf(stderr, "koracle: status: allocate the per-CPU table (%d CPUs): %s\n",
+			KO_SYSFS_MAX_CPUS, strerror(ENOMEM));
+		goto out;
+	}
+	stt_stop = 0;
+	if (o.watch) {
+		ret = stt_watch(&s, &o);
+		goto out;
+	}
+	if (stt_snapshot(&s))
+		goto out;
+	stt_print(stdout, &s, false);
+	if (fflush(stdout)) {
+		fprintf(stderr, "koracle: status: write stdout: %s\n", strerror(errno));
+		goto out;
+	}
+	ret = KO_EXIT_OK;
+out:
+	free(s.ids);
+	free(s.cpus);
+	return ret;
+}
