@@ -59,6 +59,16 @@ void ko_import_stats_release(struct ko_import_stats *st)
 	ko_chain_free(&st->chain);
 }
 
+void ko_import_warn_bad(const struct ko_import_opts *o,
+			const struct ko_import_stats *st, const char *msg)
+{
+	if (o->quiet || st->bad > KO_IMPORT_MAX_WARN)
+		return;
+	fprintf(stderr, "koracle: import: skipping %s\n", msg);
+	if (st->bad == KO_IMPORT_MAX_WARN)
+		fprintf(stderr, "koracle: import: (further bad lines are only counted)\n");
+}
+
 int ko_import_emit(const struct ko_import_opts *o, struct ko_import_stats *st,
 		   const struct koracle_event *ev, char err[KO_ERR_LEN])
 {

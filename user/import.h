@@ -69,6 +69,9 @@ void ko_chain_free(struct ko_chain *c);
 void ko_import_stats_release(struct ko_import_stats *st);
 
 /* Counts @ev (CPUs, chain) in @st and passes it to o->emit. */
+/* --skip-bad: describes a skipped line on stderr (the first few only). */
+void ko_import_warn_bad(const struct ko_import_opts *o,
+			const struct ko_import_stats *st, const char *msg);
 int ko_import_emit(const struct ko_import_opts *o, struct ko_import_stats *st,
 		   const struct koracle_event *ev, char err[KO_ERR_LEN]);
 

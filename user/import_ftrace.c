@@ -207,17 +207,6 @@ int ko_ftrace_parse_line(const char *line, struct ko_ftrace_line *out,
 	return ret;
 }
 
-/* Describes a skipped bad line on stderr (first few only). */
-static void warn_bad(const struct ko_import_opts *o,
-		     const struct ko_import_stats *st, const char *msg)
-{
-	if (o->quiet || st->bad > KO_IMPORT_MAX_WARN)
-		return;
-	fprintf(stderr, "koracle: import: skipping %s\n", msg);
-	if (st->bad == KO_IMPORT_MAX_WARN)
-		fprintf(stderr, "koracle: import: (further bad lines are only counted)\n");
-}
-
 static void count_event(struct ko_import_stats *st, const struct ko_ftrace_line *l)
 {
 	switch (l->ev[0].type) {
@@ -264,7 +253,7 @@ int ko_ftrace_import(const char *path, const struct ko_import_opts *o,
 				goto out;
 			}
 			st->bad++;
-			warn_bad(o, st, err);
+			ko_import_warn_bad(o, st, err);
 			err[0] = '\0';
 			continue;
 		}

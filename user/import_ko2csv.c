@@ -243,16 +243,6 @@ static int csv_row(struct csv_state *cs, char **f, int n,
 	return ret;
 }
 
-static void csv_warn(const struct ko_import_opts *o,
-		     const struct ko_import_stats *st, const char *msg)
-{
-	if (o->quiet || st->bad > KO_IMPORT_MAX_WARN)
-		return;
-	fprintf(stderr, "koracle: import: skipping %s\n", msg);
-	if (st->bad == KO_IMPORT_MAX_WARN)
-		fprintf(stderr, "koracle: import: (further bad lines are only counted)\n");
-}
-
 int ko_ko2csv_import(const char *path, const struct ko_import_opts *o,
 		     struct ko_import_stats *st, char err[KO_ERR_LEN])
 {
@@ -296,7 +286,7 @@ int ko_ko2csv_import(const char *path, const struct ko_import_opts *o,
 			goto out;
 		}
 		st->bad++;
-		csv_warn(o, st, err);
+		ko_import_warn_bad(o, st, err);
 		err[0] = '\0';
 	}
 	if (ret < 0)
