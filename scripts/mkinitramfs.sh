@@ -3,18 +3,21 @@
 # koracle.ko, the koracle CLI and hackbench with every shared library they
 # load, the VM tests and bench scripts, weight blobs for the model tests
 # (/data, scripts/vm-blobs.sh), an unprivileged user, and /init
-# (scripts/vm-init). Written to build/vm/initramfs.cpio.gz unless -o says.
+# (scripts/vm-init). Written to build/vm/initramfs.cpio.gz unless -o says;
+# each --data FILE is copied into the image's /data as well.
 #
 # Env: KORACLE_KO (default koracle.ko), KORACLE_BIN (default user/koracle).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/vm/initramfs.cpio.gz
+data=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	-o) out=$2; shift 2 ;;
+	--data) data="$data $2"; shift 2 ;;
 	-h|--help)
-		echo "usage: $0 [-o OUT.cpio.gz]"
+		echo "usage: $0 [-o OUT.cpio.gz] [--data FILE]..."
 		exit 0 ;;
 	*) echo "mkinitramfs: unknown argument '$1'; see --help" >&2; exit 2 ;;
 	esac
@@ -80,6 +83,10 @@ if "$top/scripts/vm-blobs.sh" "$cli" "$top/build/vm/model"; then
 else
 	echo "mkinitramfs: warning: no model blobs in the image (scripts/vm-blobs.sh failed)" >&2
 fi
+
+for f in $data; do
+	cp "$f" "$root/data/" || die "cannot copy --data $f"
+done
 
 cp "$top/scripts/vm-init" "$root/init"
 chmod 0755 "$root/init"
