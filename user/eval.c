@@ -159,6 +159,25 @@ static int eval_q_point(void *ctx, const struct ko_tcn *m,
 }
 
 /* One trace through the integer step into @rep; 0 or -1 (message printed). */
+/* One trace's row of the report; -1 (said on stderr) if it scored nothing. */
+static int eval_add_row(struct ko_report *rep, const char *path,
+			const struct ko_trace_info *info, struct ko_counts *c,
+			u64 records)
+{
+	c->events = records;
+	if (!c->predictions) {
+		fprintf(stderr,
+			"koracle: eval: %s: too few events: %llu records gave no scored prediction point (a point needs two switches on one CPU)\n",
+			path, (unsigned long long)records);
+		return -1;
+	}
+	if (ko_report_add(rep, path, info->label[0] ? info->label : "unlabelled", c)) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
 			  struct ko_report *rep, struct eval_q *tot)
 {
@@ -174,17 +193,8 @@ static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
 			r == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
-	q.c.events = st.records;
-	if (!q.c.predictions) {
-		fprintf(stderr,
-			"koracle: eval: %s: too few events: %llu records gave no scored prediction point (a point needs two switches on one CPU)\n",
-			path, (unsigned long long)st.records);
+	if (eval_add_row(rep, path, &info, &q.c, st.records))
 		goto out;
-	}
-	if (ko_report_add(rep, path, info.label[0] ? info.label : "unlabelled", &q.c)) {
-		fprintf(stderr, "koracle: eval: out of memory\n");
-		goto out;
-	}
 	tot->points += q.points;
 	tot->pred_mismatch += q.pred_mismatch;
 	tot->base_mismatch += q.base_mismatch;
@@ -393,17 +403,8 @@ static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
 	for (int i = 0; i < e.ncpu; i++)
 		if (e.cpu[i].ev)
 			eval_flush_cpu(&e, &e.cpu[i]);
-	e.c.events = st.records;
-	if (!e.c.predictions) {
-		fprintf(stderr,
-			"koracle: eval: %s: too few events: %llu records gave no scored prediction point (a point needs two switches on one CPU)\n",
-			path, (unsigned long long)st.records);
+	if (eval_add_row(rep, path, &info, &e.c, st.records))
 		goto out;
-	}
-	if (ko_report_add(rep, path, info.label[0] ? info.label : "unlabelled", &e.c)) {
-		fprintf(stderr, "koracle: eval: out of memory\n");
-		goto out;
-	}
 	ret = 0;
 out:
 	eval_free_cpus(&e);

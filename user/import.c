@@ -59,14 +59,21 @@ void ko_import_stats_release(struct ko_import_stats *st)
 	ko_chain_free(&st->chain);
 }
 
-void ko_import_warn_bad(const struct ko_import_opts *o,
-			const struct ko_import_stats *st, const char *msg)
+int ko_import_bad_line(const struct ko_import_opts *o,
+		       struct ko_import_stats *st, char err[KO_ERR_LEN],
+		       const char *path, unsigned long lineno, const char *why)
 {
-	if (o->quiet || st->bad > KO_IMPORT_MAX_WARN)
-		return;
-	fprintf(stderr, "koracle: import: skipping %s\n", msg);
-	if (st->bad == KO_IMPORT_MAX_WARN)
-		fprintf(stderr, "koracle: import: (further bad lines are only counted)\n");
+	snprintf(err, KO_ERR_LEN, "%s:%lu: %s", path, lineno, why);
+	if (!o->skip_bad)
+		return -EINVAL;
+	st->bad++;
+	if (!o->quiet && st->bad <= KO_IMPORT_MAX_WARN) {
+		fprintf(stderr, "koracle: import: skipping %s\n", err);
+		if (st->bad == KO_IMPORT_MAX_WARN)
+			fprintf(stderr, "koracle: import: (further bad lines are only counted)\n");
+	}
+	err[0] = '\0';
+	return 0;
 }
 
 int ko_import_emit(const struct ko_import_opts *o, struct ko_import_stats *st,

@@ -69,9 +69,14 @@ void ko_chain_free(struct ko_chain *c);
 void ko_import_stats_release(struct ko_import_stats *st);
 
 /* Counts @ev (CPUs, chain) in @st and passes it to o->emit. */
-/* --skip-bad: describes a skipped line on stderr (the first few only). */
-void ko_import_warn_bad(const struct ko_import_opts *o,
-			const struct ko_import_stats *st, const char *msg);
+/*
+ * A malformed line @lineno of @path, @why: names it in @err and returns
+ * -EINVAL, or with --skip-bad counts it, describes it on stderr (the first
+ * few only), clears @err and returns 0.
+ */
+int ko_import_bad_line(const struct ko_import_opts *o,
+		       struct ko_import_stats *st, char err[KO_ERR_LEN],
+		       const char *path, unsigned long lineno, const char *why);
 int ko_import_emit(const struct ko_import_opts *o, struct ko_import_stats *st,
 		   const struct koracle_event *ev, char err[KO_ERR_LEN]);
 

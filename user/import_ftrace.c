@@ -246,15 +246,10 @@ int ko_ftrace_import(const char *path, const struct ko_import_opts *o,
 		return ret;
 	while ((ret = ko_lr_next(lr, &line, &len)) == 1) {
 		if (ko_ftrace_parse_line(line, &l, why, sizeof(why))) {
-			snprintf(err, KO_ERR_LEN, "%s:%lu: %s", path,
-				 ko_lr_lineno(lr), why);
-			if (!o->skip_bad) {
-				ret = -EINVAL;
+			ret = ko_import_bad_line(o, st, err, path,
+						 ko_lr_lineno(lr), why);
+			if (ret)
 				goto out;
-			}
-			st->bad++;
-			ko_import_warn_bad(o, st, err);
-			err[0] = '\0';
 			continue;
 		}
 		if (l.kind == KO_FT_SKIP)

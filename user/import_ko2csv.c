@@ -280,14 +280,9 @@ int ko_ko2csv_import(const char *path, const struct ko_import_opts *o,
 			if (!ret)
 				continue;
 		}
-		snprintf(err, KO_ERR_LEN, "%s:%lu: %s", path, ko_lr_lineno(lr), why);
-		if (!o->skip_bad) {
-			ret = -EINVAL;
+		ret = ko_import_bad_line(o, st, err, path, ko_lr_lineno(lr), why);
+		if (ret)
 			goto out;
-		}
-		st->bad++;
-		ko_import_warn_bad(o, st, err);
-		err[0] = '\0';
 	}
 	if (ret < 0)
 		snprintf(err, KO_ERR_LEN, "%s", ko_lr_error(lr));

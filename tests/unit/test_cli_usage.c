@@ -19,86 +19,24 @@
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
-#define OUT_MAX 16384
+#include "cli_run.h"
 
-struct run {
-	int status;		/* exit code, or -1 if killed */
-	char out[OUT_MAX];	/* stdout */
-	char err[OUT_MAX];	/* stderr */
-};
-
-static const char *cli(void)
-{
-	const char *b = getenv("KORACLE_BIN");
-
-	return b && *b ? b : "user/koracle";
-}
-
-static void slurp(int fd, char *buf)
-{
-	size_t len = 0;
-	ssize_t n;
-
-	while (len < OUT_MAX - 1 && (n = read(fd, buf + len, OUT_MAX - 1 - len)) > 0)
-		len += (size_t)n;
-	buf[len] = '\0';
-}
-
-/* Runs the CLI with @args (NULL-terminated, without argv[0]). */
-static void run_cli(struct run *r, const char *const *args)
-{
-	char out_path[] = "/tmp/koracle-cli-out-XXXXXX";
-	char err_path[] = "/tmp/koracle-cli-err-XXXXXX";
-	const char *argv[32];
-	int out_fd, err_fd, st;
-	pid_t pid;
-	int i;
-
-	argv[0] = cli();
-	for (i = 0; args[i]; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
-	cr_assert_eq(access(cli(), X_OK), 0, "CLI %s not built: %s", cli(), strerror(errno));
-	out_fd = mkstemp(out_path);
-	err_fd = mkstemp(err_path);
-	cr_assert(out_fd >= 0 && err_fd >= 0);
-	unlink(out_path);
-	unlink(err_path);
-	fflush(NULL);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(out_fd, STDOUT_FILENO);
-		dup2(err_fd, STDERR_FILENO);
-		execv(argv[0], (char *const *)argv);
-		_exit(126);
-	}
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	lseek(out_fd, 0, SEEK_SET);
-	lseek(err_fd, 0, SEEK_SET);
-	slurp(out_fd, r->out);
-	slurp(err_fd, r->err);
-	close(out_fd);
-	close(err_fd);
-}
-
-#define RUN(r, ...) run_cli((r), (const char *const[]){ __VA_ARGS__, NULL })
+#define RUN(r, ...) CLI_RUN((r), NULL, __VA_ARGS__)
 
 TestSuite(cli_usage, .timeout = 30);
 
 Test(cli_usage, no_arguments_exits_2_with_usage_on_stderr)
 {
-	struct run r;
+	struct cli_run r;
 
-	run_cli(&r, (const char *const[]){ NULL });
+	cli_run(&r, NULL, (const char *const[]){ NULL });
 	cr_assert_eq(r.status, 2, "stderr: %s", r.err);
 	cr_assert(strstr(r.err, "usage"), "stderr: %s", r.err);
 }
 
 Test(cli_usage, unknown_command_exits_2)
 {
-	struct run r;
+	struct cli_run r;
 
 	RUN(&r, "frobnicate");
 	cr_assert_eq(r.status, 2, "stderr: %s", r.err);
@@ -107,7 +45,7 @@ Test(cli_usage, unknown_command_exits_2)
 
 Test(cli_usage, top_level_help_exits_0_on_stdout)
 {
-	struct run r;
+	struct cli_run r;
 
 	RUN(&r, "--help");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
@@ -117,7 +55,7 @@ Test(cli_usage, top_level_help_exits_0_on_stdout)
 Test(cli_usage, each_command_help_exits_0)
 {
 	static const char *const cmds[] = { "collect", "import", "dump", "stats" };
-	struct run r;
+	struct cli_run r;
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		RUN(&r, cmds[i], "--help");
@@ -129,7 +67,7 @@ Test(cli_usage, each_command_help_exits_0)
 Test(cli_usage, unknown_option_exits_2)
 {
 	static const char *const cmds[] = { "collect", "import", "dump", "stats" };
-	struct run r;
+	struct cli_run r;
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		RUN(&r, cmds[i], "--no-such-option");
@@ -141,7 +79,7 @@ Test(cli_usage, unknown_option_exits_2)
 
 Test(cli_usage, collect_without_output_exits_2)
 {
-	struct run r;
+	struct cli_run r;
 
 	RUN(&r, "collect", "--duration", "1");
 	cr_assert_eq(r.status, 2, "stderr: %s", r.err);
@@ -150,7 +88,7 @@ Test(cli_usage, collect_without_output_exits_2)
 
 Test(cli_usage, collect_bad_values_exit_2)
 {
-	struct run r;
+	struct cli_run r;
 
 	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "--batch", "0");
 	cr_assert_eq(r.status, 2, "--batch 0: %s", r.err);
@@ -187,7 +125,7 @@ Test(cli_usage, collect_without_the_module_exits_1_with_the_insmod_hint)
 {
 	char path[] = "/tmp/koracle-cli-nomod-XXXXXX";
 	char out[64];
-	struct run r;
+	struct cli_run r;
 	int fd;
 
 	if (family_exists())
@@ -209,7 +147,7 @@ Test(cli_usage, collect_without_the_module_exits_1_with_the_insmod_hint)
 
 Test(cli_usage, stats_without_the_module_exits_1_with_the_insmod_hint)
 {
-	struct run r;
+	struct cli_run r;
 
 	if (family_exists())
 		cr_skip_test("the koracle family exists here (module loaded)");

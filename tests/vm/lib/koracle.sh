@@ -100,3 +100,21 @@ ko_possible_cpus() {
 	tr ',' '\n' </sys/devices/system/cpu/possible |
 		awk -F- '{ n += (NF == 2 ? $2 - $1 + 1 : 1) } END { print n }'
 }
+
+# A collector ended by rmmod: exit status $1 is 1, its stderr $3 has the
+# unload message and end=unload, and its file $2 is valid and holds as many
+# records as the summary says, switches among them.
+ko_check_unloaded_collect() {
+	ko_expect "$1" -eq 1 "exit status of the collector after rmmod"
+	grep -q "koracle: collect: koracle.ko was unloaded during collection; $2 holds the [0-9]* records received" \
+		"$3" || ko_fail "collector did not print the unload message"
+	[ "$(ko_summary end <"$3")" = unload ] ||
+		ko_fail "summary end=$(ko_summary end <"$3"), expected unload"
+	unl_records=$(ko_summary records <"$3")
+	ko_expect "$unl_records" -gt 0 "summary records"
+	koracle dump --stats "$2" >/tmp/unload-stats.txt 2>&1 ||
+		ko_fail "dump --stats of the file after rmmod failed: $(cat /tmp/unload-stats.txt)"
+	cat /tmp/unload-stats.txt
+	ko_expect "$(ko_kv records </tmp/unload-stats.txt)" -eq "$unl_records" "dump records vs summary"
+	ko_expect "$(ko_kv switches </tmp/unload-stats.txt)" -gt 0 "dump switches"
+}
