@@ -12,17 +12,20 @@ BUILD ?= build
 CLI_BIN ?= user/koracle
 
 CC ?= cc
-PKGS := libnl-genl-3.0 libnl-3.0 criterion
+PKGS := libnl-genl-3.0 libnl-3.0 criterion json-c
 NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 NL_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+# json-c: koracle report reads eval's JSON
+JSON_CFLAGS := $(shell pkg-config --cflags json-c 2>/dev/null)
+JSON_LIBS := $(shell pkg-config --libs json-c 2>/dev/null || echo -ljson-c)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -g $(WARN) $(NL_CFLAGS) -iquote shared -iquote user
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -g $(WARN) $(NL_CFLAGS) $(JSON_CFLAGS) -iquote shared -iquote user
 CFLAGS ?= -O2
 USER_CFLAGS := $(CFLAGS_COMMON) $(CFLAGS)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TEST_CFLAGS := $(CFLAGS_COMMON) -O1 $(SAN)
-LDLIBS := $(NL_LIBS) -lblis -lz -lm -lpthread
+LDLIBS := $(NL_LIBS) $(JSON_LIBS) -lblis -lz -lm -lpthread
 
 SHARED_SRC := $(filter-out %.mod.c,$(wildcard shared/*.c))
 USER_SRC := $(wildcard user/*.c)

@@ -16,6 +16,7 @@ static const struct ko_command commands[] = {
 	{ "quantize", "fold a float model into the kernel's integer weight blob", cmd_quantize },
 	{ "upload", "install a weight blob in koracle.ko (sysfs model)", cmd_upload },
 	{ "status", "show the module's live predictions and accuracy", cmd_status },
+	{ "report", "turn eval and bench results into a PNG chart and Markdown", cmd_report },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The outputs of `koracle report` (user/report.c): the per-workload table
+ * (one model, printed aligned on stdout and as Markdown, so both show the
+ * same rows and columns), report.md, and the gnuplot script that draws
+ * report.png.
+ */
+#ifndef KO_REPORT_H
+#define KO_REPORT_H
+
+#include <stdio.h>
+
+#include "report_input.h"
+
+#define RPT_MAX_COLS	20
+#define RPT_PNG_WIDTH	1200	/* px */
+#define RPT_PNG_HEIGHT	900	/* px */
+
+/* What the command was given, for the provenance sentences. */
+struct rpt_opts {
+	const char *eval;
+	const char **bench;	/* (nbench) */
+	const char **latency;	/* (nlatency) */
+	const char **seen;	/* (nseen) */
+	int nbench, nlatency, nseen;
+	const char *title;
+	const char *dir;	/* no trailing '/' */
+};
+
+struct rpt_col {
+	const char *text;	/* stdout header */
+	const char *md;		/* Markdown header */
+	bool left;		/* aligned left (text) */
+};
+
+/*
+ * (nrow, ncol) cells, row-major; the last row is eval's macro row. A NULL
+ * cell is a missing figure ("-" on stdout, "–" in Markdown); "" is a cell
+ * that does not apply.
+ */
+struct rpt_table {
+	const struct rpt_col *col[RPT_MAX_COLS];
+	char **cell;
+	size_t ncol, nrow;
+};
+
+/* 0 or -ENOMEM. The "trained on" column only when --seen was given. */
+int rpt_table_build(const struct rpt_input *in, bool seen_col,
+		    struct rpt_table *t);
+const char *rpt_table_cell(const struct rpt_table *t, size_t row, size_t col);
+void rpt_table_print(const struct rpt_table *t, FILE *f);
+void rpt_table_free(struct rpt_table *t);
+
+/* @s with Markdown's punctuation escaped. */
+void rpt_md_text(FILE *f, const char *s);
+
+/* DIR/report.md; 0 or -errno with err set. */
+int rpt_write_markdown(const struct rpt_input *in, const struct rpt_table *t,
+		       const struct rpt_opts *o, const char *path,
+		       char err[RPT_ERR_LEN]);
+/* DIR/report.gp: draws report.png, data inline, run from DIR. */
+int rpt_write_gnuplot(const struct rpt_input *in, const struct rpt_opts *o,
+		      const char *path, char err[RPT_ERR_LEN]);
+/*
+ * Runs "gnuplot report.gp" in @dir (its stdout goes to our stderr);
+ * -ENOENT when gnuplot is not installed.
+ */
+int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN]);
+
+/* "512 ns", "1.02 µs", "4.19 ms": a bucket bound for people. */
+void rpt_fmt_ns(char *buf, size_t len, uint64_t ns);
+
+/* Buckets first..last of a step_ns histogram, and their steps. */
+struct rpt_seg {
+	unsigned int first, last;
+	uint64_t count;
+};
+
+/*
+ * The histogram from its first to its last non-empty bucket, each run of
+ * two or more empty buckets merged into one segment, so a chart or table
+ * shows the tails without pages of zeros. Returns the number of segments
+ * (0 for an empty histogram).
+ */
+size_t rpt_lat_segments(const struct rpt_latency *l,
+			struct rpt_seg seg[RPT_LAT_BUCKETS]);
+
+#endif /* KO_REPORT_H */
