@@ -1,7 +1,8 @@
 # koracle: koracle.ko (Kbuild, out of tree) and the koracle CLI.
 #
 #   make            module + CLI
-#   make check      unit tests (Criterion, ASan/UBSan), then the VM tests
+#   make check      unit tests (Criterion, ASan/UBSan), the VM tests, then a
+#                   shortened make demo (the whole pipeline, in the VM)
 #   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
 #   make style      checkpatch on kmod/ and shared/
 
@@ -37,7 +38,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm vm-test vm-shell bench demo eval-holdout style clean deps
+.PHONY: all module cli unit check check-vm check-demo vm-test vm-shell bench demo eval-holdout style clean deps
 
 all: module cli
 
@@ -73,7 +74,12 @@ unit: $(TEST_BIN) $(CLI_BIN)
 check-vm: all
 	scripts/vm-run-tests.sh
 
-check: unit check-vm
+# The whole demo pipeline, shortened, in the VM: collect, train, quantize,
+# upload, live accuracy, replay (kernel == userspace), report.
+check-demo: all
+	KORACLE_BIN=$(CLI_BIN) scripts/demo.sh --short --vm
+
+check: unit check-vm check-demo
 
 vm-test: all
 	scripts/vm-run-tests.sh $(T)
@@ -87,7 +93,9 @@ bench: all
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
 
-# The main job: collect traces in the VM, train, evaluate (scripts/demo.sh).
+# The main job, end to end (scripts/demo.sh): collect, train, quantize,
+# upload, live accuracy, report; on this machine if its kernel takes modules,
+# else in the VM.
 demo: all
 	KORACLE_BIN=$(CLI_BIN) scripts/demo.sh
 

@@ -1,37 +1,116 @@
 #!/bin/sh
-# make demo, second boot: the model the host trained on the first boot's
-# traces (/data/demo.kob) runs in the kernel. For each workload it never
-# saw, print on stdout (the verdict port) the switches scored while it ran
-# and how often the model and the online selector predicted them right:
-#   live: NAME predictions=N model_hits=H selector_hits=B
-set -e
-. /tests/lib/koracle.sh
+# make demo, stage 2: the model the host trained and quantized (BLOB) runs
+# in the kernel. For each workload, into OUTDIR:
+#  - scheduler overhead: REPS runs with the module absent and REPS with it
+#    loaded and the model uploaded, interleaved (ABBA) so drift falls on
+#    both sides; the ratio of the medians of the wall times;
+#  - the in-kernel step cost: debugfs step_ns after each model run
+#    (latency-NAME-R.txt; each upload restarts the histogram);
+#  - live accuracy: one more run with the model uploaded, collected over
+#    netlink (live-NAME.kot, which the host replays to check the kernel's
+#    predictions and to score every rule), and the sysfs counters of that run.
+# The figures go to OUTDIR/bench.txt as "bench: NAME VALUE UNIT" lines
+# (koracle report reads them). Progress ("demo: ...") goes to stderr.
+#
+#   live.sh OUTDIR BLOB REPS NAME...
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+KO_LIB=${KO_LIB:-$here/../lib}
+. "$KO_LIB/koracle.sh"
+. "$KO_LIB/model.sh"
+. "$here/workloads.sh"
+export DEMO_SHORT DEMO_WORK
+
+dir=$1 blob=$2 reps=$3
+shift 3
+bench=$dir/bench.txt
+step_ns=/sys/kernel/debug/koracle/step_ns
+: >"$bench"
 
 log() {
-	echo "demo: $*" >/dev/console
+	echo "demo: $*" >&2
 }
 
-totals() {
-	echo "$(cat "$KO_SYSFS/predictions") $(cat "$KO_SYSFS/hits") $(cat "$KO_SYSFS/baseline_hits")"
+now() {
+	cut -d' ' -f1 /proc/uptime
 }
 
-live() {
-	name=$1
-	shift
-	log "running $name (never trained on): $*"
-	set -- $(totals) "$@"
-	p0=$1 h0=$2 b0=$3
-	shift 3
-	"$@" >/dev/null 2>&1 || true
-	set -- $(totals)
-	echo "live: $name predictions=$(($1 - p0)) model_hits=$(($2 - h0)) selector_hits=$(($3 - b0))"
+# Median of the numbers on stdin.
+median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-insmod /koracle.ko
-koracle upload /data/demo.kob | sed 's/^/demo: /' >/dev/console
-live hackbench-threads hackbench -T -g 2 -f 10 -l 100
-live fork-exec sh -c 'i=0; while [ $i -lt 300 ]; do /bin/true; i=$((i + 1)); done'
-live gzip-pipe sh -c 'head -c 4000000 /dev/urandom | gzip -1 | gzip -d | wc -c'
-koracle status >/dev/console
-ko_rmmod
-log "done"
+# Wall seconds of one run of workload $1.
+timed() {
+	t0=$(now)
+	demo_run "$1" || { log "$1 failed"; return 1; }
+	t1=$(now)
+	echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }'
+}
+
+load_model() {
+	ko_insmod
+	koracle upload "$blob" >/dev/null
+}
+
+absent_run() { # NAME REP
+	t=$(timed "$1")
+	echo "$t" >>"$dir/absent-$1.txt"
+}
+
+model_run() { # NAME REP
+	load_model
+	t=$(timed "$1")
+	echo "$t" >>"$dir/model-$1.txt"
+	[ -r "$step_ns" ] || { log "$step_ns missing: mount debugfs"; return 1; }
+	cp "$step_ns" "$dir/latency-$1-$2.txt"
+	ko_rmmod
+}
+
+ko_loaded && { log "koracle is already loaded: rmmod it first"; exit 1; }
+for name in "$@"; do
+	log "$name: $reps x (module absent, model loaded), then a collected run"
+	r=0
+	: >"$dir/absent-$name.txt"
+	: >"$dir/model-$name.txt"
+	while [ $r -lt "$reps" ]; do
+		if [ $((r % 2)) -eq 0 ]; then
+			absent_run "$name" $r
+			model_run "$name" $r
+		else
+			model_run "$name" $r
+			absent_run "$name" $r
+		fi
+		r=$((r + 1))
+	done
+	absent_s=$(median <"$dir/absent-$name.txt")
+	model_s=$(median <"$dir/model-$name.txt")
+	kstep=$(for f in "$dir"/latency-"$name"-*.txt; do ko_kv median_ns <"$f"; done | median)
+
+	load_model
+	rc=0
+	koracle collect -o "$dir/live-$name.kot" --label "$name" -- \
+		sh -c '. "$1"; demo_run "$2"' demo "$here/workloads.sh" "$name" \
+		>/dev/null 2>"$dir/live-$name.collect.txt" || rc=$?
+	p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits") b=$(cat "$KO_SYSFS/baseline_hits")
+	ko_rmmod
+	if [ $rc -ne 0 ]; then
+		log "collecting $name with the model failed ($rc):"
+		cat "$dir/live-$name.collect.txt" >&2
+		exit 1
+	fi
+	[ "$p" -gt 0 ] || { log "$name: the kernel scored no prediction"; exit 1; }
+	{
+		echo "bench: live_predictions_$name $p count"
+		echo "bench: live_model_top1_$name $(ko_ratio "$h" "$p") fraction"
+		echo "bench: live_selector_top1_$name $(ko_ratio "$b" "$p") fraction"
+		echo "bench: step_median_ns_$name $kstep ns"
+		echo "bench: overhead_ratio_$name $(echo "$model_s $absent_s" | awk '{ printf "%.3f", $1 / $2 }') x"
+		echo "bench: wall_s_absent_$name $absent_s s"
+		echo "bench: wall_s_model_$name $model_s s"
+	} >>"$bench"
+	log "$(echo "$name $p $h $b $kstep $absent_s $model_s" | awk '{
+		printf "%-18s live model %5.1f%%  selector %5.1f%%  (%d switches)  step %d ns  wall %.2f s -> %.2f s\n",
+			$1, 100 * $3 / $2, 100 * $4 / $2, $2, $5, $6, $7 }')"
+done

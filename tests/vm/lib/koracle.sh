@@ -5,9 +5,9 @@
 # the host's filter reads the same two files.
 
 # shellcheck disable=SC2034 # used by the tests that source this file
-KO_MODULE=/koracle.ko
+KO_MODULE=${KO_MODULE:-/koracle.ko}
 KO_SYSFS=/sys/kernel/koracle
-KO_LIB=/tests/lib
+KO_LIB=${KO_LIB:-/tests/lib}
 KO_USER=kouser
 
 # Print why the test fails and end it.
