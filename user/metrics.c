@@ -279,7 +279,7 @@ static void ko_table_row(FILE *f, const char *name, const char *label,
 {
 	int k;
 
-	fprintf(f, "%-26.26s %-16.16s %10.0f %9.0f %6.1f %6.1f %6.1f %6.1f",
+	fprintf(f, "%-26.26s %-20.20s %10.0f %9.0f %6.1f %6.1f %6.1f %6.1f",
 		name, label, r->events, r->predictions, 100 * r->top1,
 		100 * r->top3, 100 * r->coverage, 100 * r->model_top1);
 	for (k = 0; k < KO_BASE_COUNT; k++)
@@ -297,7 +297,7 @@ int ko_report_table(const struct ko_report *rep, FILE *f)
 	size_t i;
 	int k, ret;
 
-	fprintf(f, "%-26s %-16s %10s %9s %6s %6s %6s %6s", "trace", "label",
+	fprintf(f, "%-26s %-20s %10s %9s %6s %6s %6s %6s", "trace", "label",
 		"events", "preds", "top1%", "top3%", "cover%", "model%");
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, " %6s", heads[k]);
