@@ -118,7 +118,8 @@ stage() {
 	done
 	printf 'DEMO_SHORT=%s sh /tests/demo/%s.sh /tmp/demo-out%s\n' "$short" "$name" \
 		"$(printf ' %s' "${args[@]}")" >"$out/demo-stage"
-	initrd=$("$top/scripts/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" "${data[@]}")
+	initrd=$("$top/scripts/mkinitramfs.sh" -o "$out/initramfs.cpio.gz" "${data[@]}" \
+		2>"$out/mkinitramfs.log") || { cat "$out/mkinitramfs.log" >&2; die "mkinitramfs failed"; }
 	"$top/scripts/vm-run.sh" --initrd "$initrd" --port "$port" --port "$kernlog" \
 		--append "koracle_mode=demo" </dev/null >"$console" 2>&1 &
 	qemu=$!
