@@ -79,7 +79,14 @@ check-vm: all
 check-demo: all
 	KORACLE_BIN=$(CLI_BIN) scripts/demo.sh --short --vm
 
-check: unit check-vm check-demo
+# The README's two commands start from a fresh machine: install what is
+# missing first, then make again, so pkg-config and the kernel release are
+# read with the packages present. One stage at a time: the VM needs both
+# cores.
+check: deps
+	$(MAKE) unit
+	$(MAKE) check-vm
+	$(MAKE) check-demo
 
 vm-test: all
 	scripts/vm-run-tests.sh $(T)
@@ -96,7 +103,8 @@ bench: all
 # The main job, end to end (scripts/demo.sh): collect, train, quantize,
 # upload, live accuracy, report; on this machine if its kernel takes modules,
 # else in the VM.
-demo: all
+demo: deps
+	$(MAKE) all
 	KORACLE_BIN=$(CLI_BIN) scripts/demo.sh
 
 # Accuracy on real traces split by file: leave-one-fixture-out, then unseen
