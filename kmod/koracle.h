@@ -40,6 +40,9 @@ struct koracle_pred_counts {
 	u64 predictions;	/* scored switches */
 	u64 hits;		/* the model's hits among them */
 	u64 baseline_hits;	/* the rule selector's hits among them */
+	u64 published_hits;	/* hits of what next_pid published: the
+				 * gate's pick (the selector's, no model)
+				 */
 };
 
 int koracle_predict_init(void);

@@ -11,7 +11,9 @@
  *
  *   1. score the predictions left by the previous switch against the label:
  *      predictions++, and if the label is a slot (< K) hits++ when the
- *      model's slot equals it, baseline_hits++ when the selector's does;
+ *      model's slot equals it, baseline_hits++ when the selector's does,
+ *      published_hits++ when the published one (step 3) does: the accuracy
+ *      of next_pid itself, equal to baseline_hits without a model;
  *   2. run the model step, if a model is loaded (model.c);
  *   3. publish the CPU's prediction: with a model, the gate's choice
  *      (shared/gate.h: the model's slot or the selector's, whichever hit
@@ -45,6 +47,9 @@ struct koracle_pred {
 				 */
 	u8 base_slot;		/* selector's slot, KORACLE_K none,
 				 * KORACLE_SLOT_NONE before the first switch
+				 */
+	u8 pub_slot;		/* the gate's pick, which @next_pid names;
+				 * values as @base_slot
 				 */
 	s32 next_pid;		/* published prediction, -1 none */
 	struct koracle_gate gate;	/* model vs selector, since the last
@@ -80,6 +85,8 @@ static void koracle_score(struct koracle_pred *p, u8 label)
 		WRITE_ONCE(p->n.hits, p->n.hits + 1);
 	if (p->base_slot == label)
 		WRITE_ONCE(p->n.baseline_hits, p->n.baseline_hits + 1);
+	if (p->pub_slot == label)
+		WRITE_ONCE(p->n.published_hits, p->n.published_hits + 1);
 }
 
 /*
@@ -114,9 +121,8 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	p->base_slot = f->sel_pick;
 	pid = koracle_slot_pid(f, slot);
 	/* no model: the gate takes the selector's */
-	WRITE_ONCE(p->next_pid,
-		   koracle_slot_pid(f, koracle_gate_choose(&p->gate, slot,
-							   f->sel_pick)));
+	p->pub_slot = koracle_gate_choose(&p->gate, slot, f->sel_pick);
+	WRITE_ONCE(p->next_pid, koracle_slot_pid(f, p->pub_slot));
 
 	e->flags |= KORACLE_RF_PRED;
 	e->pred_slot = slot;
@@ -137,6 +143,7 @@ void koracle_predict_reset(unsigned int cpu)
 	koracle_model_reset_state(cpu);
 	p->pred_slot = KORACLE_SLOT_NONE;
 	p->base_slot = KORACLE_SLOT_NONE;
+	p->pub_slot = KORACLE_SLOT_NONE;
 	WRITE_ONCE(p->next_pid, -1);
 }
 
@@ -160,6 +167,7 @@ static void koracle_zero_fn(unsigned int cpu, void *arg)
 	WRITE_ONCE(p->n.predictions, 0);
 	WRITE_ONCE(p->n.hits, 0);
 	WRITE_ONCE(p->n.baseline_hits, 0);
+	WRITE_ONCE(p->n.published_hits, 0);
 	koracle_gate_init(&p->gate);
 }
 
@@ -175,7 +183,7 @@ void koracle_predict_zero_counts(void)
 		koracle_ring_call(cpu, koracle_zero_fn, NULL);
 }
 
-/* Lockless snapshot; each counter is exact, the three need not agree. */
+/* Lockless snapshot; each counter is exact, the four need not agree. */
 void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 {
 	struct koracle_pred *p = koracle_pred(cpu);
@@ -183,6 +191,7 @@ void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 	c->predictions = READ_ONCE(p->n.predictions);
 	c->hits = READ_ONCE(p->n.hits);
 	c->baseline_hits = READ_ONCE(p->n.baseline_hits);
+	c->published_hits = READ_ONCE(p->n.published_hits);
 }
 
 s32 koracle_predict_next_pid(unsigned int cpu)
@@ -219,6 +228,7 @@ int koracle_predict_init(void)
 		koracle_gate_init(&p->gate);
 		p->pred_slot = KORACLE_SLOT_NONE;
 		p->base_slot = KORACLE_SLOT_NONE;
+		p->pub_slot = KORACLE_SLOT_NONE;
 		p->next_pid = -1;
 	}
 	return 0;

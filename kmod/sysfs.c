@@ -10,15 +10,18 @@
  *                      replaces the running model (model.c)
  *   model_info     ro  "none", or one line: crc, architecture, load time
  *   predictions    ro  scored switches since load or the last upload
- *   hits           ro  the model's hits among them (0 without a model)
+ *   hits           ro  the raw model's hits among them (0 without a model)
  *   baseline_hits  ro  the online rule selector's hits among them
+ *   published_hits ro  the hits of what next_pid published among them:
+ *                      koracle's own accuracy (= baseline_hits, no model)
  *   cpuN/events    ro  records produced into CPU N's stream
  *   cpuN/dropped   ro  records of CPU N's stream lost
  *   cpuN/next_pid  ro  CPU N's predicted next task: with a model the
  *                      gate's choice of the model's and the selector's
  *                      pick (predict.c), else the selector's; -1 none
  *   cpuN/next_comm ro  that task's name, looked up now; empty if none/gone
- *   cpuN/{predictions,hits,baseline_hits}   CPU N's share of the totals
+ *   cpuN/{predictions,hits,baseline_hits,published_hits}
+ *                  ro  CPU N's share of the totals
  *
  * One cpuN directory per possible CPU, so the set does not change with CPU
  * hotplug.
@@ -99,6 +102,7 @@ static void koracle_counts_total(struct koracle_pred_counts *t)
 		t->predictions += c.predictions;
 		t->hits += c.hits;
 		t->baseline_hits += c.baseline_hits;
+		t->published_hits += c.published_hits;
 	}
 }
 
@@ -129,6 +133,15 @@ static ssize_t baseline_hits_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", t.baseline_hits);
 }
 
+static ssize_t published_hits_show(struct kobject *kobj,
+				   struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts t;
+
+	koracle_counts_total(&t);
+	return sysfs_emit(buf, "%llu\n", t.published_hits);
+}
+
 static ssize_t model_info_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
@@ -149,6 +162,8 @@ static struct kobj_attribute koracle_attr_predictions = __ATTR_RO(predictions);
 static struct kobj_attribute koracle_attr_hits = __ATTR_RO(hits);
 static struct kobj_attribute koracle_attr_baseline_hits =
 	__ATTR_RO(baseline_hits);
+static struct kobj_attribute koracle_attr_published_hits =
+	__ATTR_RO(published_hits);
 static struct kobj_attribute koracle_attr_model_info = __ATTR_RO(model_info);
 /* Root only, write only: a blob replaces what the scheduler runs. */
 static struct bin_attribute koracle_attr_model =
@@ -161,6 +176,7 @@ static struct attribute *koracle_attrs[] = {
 	&koracle_attr_predictions.attr,
 	&koracle_attr_hits.attr,
 	&koracle_attr_baseline_hits.attr,
+	&koracle_attr_published_hits.attr,
 	&koracle_attr_model_info.attr,
 	NULL,
 };
@@ -251,6 +267,15 @@ static ssize_t cpu_baseline_hits_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%llu\n", c.baseline_hits);
 }
 
+static ssize_t cpu_published_hits_show(struct kobject *kobj,
+				       struct kobj_attribute *attr, char *buf)
+{
+	struct koracle_pred_counts c;
+
+	koracle_predict_counts(koracle_dir_cpu(kobj), &c);
+	return sysfs_emit(buf, "%llu\n", c.published_hits);
+}
+
 static struct kobj_attribute koracle_cpu_attr_events =
 	__ATTR(events, 0444, cpu_events_show, NULL);
 static struct kobj_attribute koracle_cpu_attr_dropped =
@@ -265,6 +290,8 @@ static struct kobj_attribute koracle_cpu_attr_hits =
 	__ATTR(hits, 0444, cpu_hits_show, NULL);
 static struct kobj_attribute koracle_cpu_attr_baseline_hits =
 	__ATTR(baseline_hits, 0444, cpu_baseline_hits_show, NULL);
+static struct kobj_attribute koracle_cpu_attr_published_hits =
+	__ATTR(published_hits, 0444, cpu_published_hits_show, NULL);
 
 static struct attribute *koracle_cpu_attrs[] = {
 	&koracle_cpu_attr_events.attr,
@@ -274,6 +301,7 @@ static struct attribute *koracle_cpu_attrs[] = {
 	&koracle_cpu_attr_predictions.attr,
 	&koracle_cpu_attr_hits.attr,
 	&koracle_cpu_attr_baseline_hits.attr,
+	&koracle_cpu_attr_published_hits.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(koracle_cpu);

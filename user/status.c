@@ -3,9 +3,11 @@
  * koracle status: what koracle.ko predicts right now and how well, from
  * /sys/kernel/koracle (sysfs_util.h): per CPU the predicted next task
  * (cpuN/next_pid, cpuN/next_comm), the scored switches (predictions), the
- * model's top-1 (hits / predictions) and the online rule selector's on the
- * same switches (baseline_hits / predictions); the module's totals; the loaded
- * model (model_info); whether a collection session runs (netlink GET_STATS,
+ * top-1 of what the module publishes in next_pid (published_hits /
+ * predictions: the gate's pick between model and selector), the raw model's
+ * (hits / predictions) and the online rule selector's on the same switches
+ * (baseline_hits / predictions); the module's totals; the loaded model
+ * (model_info); whether a collection session runs (netlink GET_STATS,
  * "unknown" if that fails).
  *
  * --watch redraws the snapshot in place every SECS on a terminal and prints
@@ -36,13 +38,14 @@ struct stt_cpu {
 	u64 predictions;	/* scored switches */
 	u64 hits;		/* model's hits on them */
 	u64 baseline_hits;	/* selector's hits on them */
+	u64 published_hits;	/* hits of the published next_pid on them */
 };
 
 struct stt_snap {
 	struct ko_model_info mi;
 	u64 enabled;
 	int collecting;		/* 0, 1, or -1: unknown */
-	u64 predictions, hits, baseline_hits;	/* module totals */
+	u64 predictions, hits, baseline_hits, published_hits;	/* module totals */
 	size_t ncpus;
 	unsigned int *ids;	/* [KO_SYSFS_MAX_CPUS] */
 	struct stt_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
@@ -68,9 +71,11 @@ static void stt_usage(FILE *f)
 		"usage: koracle status [--watch [SECS]] [--count N]\n"
 		"\n"
 		"Show koracle.ko's live predictions from %s: per CPU the predicted\n"
-		"next task, the scored switches, the model's and the online rule selector's\n"
-		"top-1 accuracy on them, the totals, the loaded model, and whether a\n"
-		"collection session runs.\n"
+		"next task, the scored switches, the top-1 accuracy on them of what koracle\n"
+		"publishes (koracle_top1: the gate's pick between the model and the\n"
+		"selector), of the raw model (model_top1) and of the online rule selector\n"
+		"(selector_top1), the totals, the loaded model, and whether a collection\n"
+		"session runs.\n"
 		"\n"
 		"  -w, --watch [SECS]  redraw every SECS seconds (default 1, decimals\n"
 		"                      allowed) until Ctrl-C; when not on a terminal, print\n"
@@ -234,6 +239,9 @@ static int stt_read_cpu(struct stt_cpu *c, unsigned int cpu)
 	ret = ko_sysfs_read_u64(STT_REL("baseline_hits"), &c->baseline_hits);
 	if (ret)
 		goto err;
+	ret = ko_sysfs_read_u64(STT_REL("published_hits"), &c->published_hits);
+	if (ret)
+		goto err;
 #undef STT_REL
 	return 0;
 err:
@@ -256,7 +264,8 @@ static int stt_snapshot(struct stt_snap *s)
 		return -1;
 	}
 	if (stt_u64("enabled", &s->enabled) || stt_u64("predictions", &s->predictions) ||
-	    stt_u64("hits", &s->hits) || stt_u64("baseline_hits", &s->baseline_hits))
+	    stt_u64("hits", &s->hits) || stt_u64("baseline_hits", &s->baseline_hits) ||
+	    stt_u64("published_hits", &s->published_hits))
 		return -1;
 	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
 	if (ret) {
@@ -280,15 +289,15 @@ static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 	return buf;
 }
 
-static void stt_row(FILE *f, const char *name, u64 n, u64 hits, u64 base, bool model,
-		    const char *pid, const char *comm)
+static void stt_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 base,
+		    bool model, const char *pid, const char *comm)
 {
-	char m[16], b[16];
+	char k[16], m[16], b[16];
 
-	fprintf(f, "%-6s %12llu %10s %13s %12llu %13llu %9s  %s\n", name,
-		(unsigned long long)n, stt_pct(m, sizeof(m), hits, n, model),
-		stt_pct(b, sizeof(b), base, n, true), (unsigned long long)hits,
-		(unsigned long long)base, pid, comm);
+	fprintf(f, "%-6s %12llu %12s %10s %13s %12llu %13llu %9s  %s\n", name,
+		(unsigned long long)n, stt_pct(k, sizeof(k), pub, n, true),
+		stt_pct(m, sizeof(m), hits, n, model), stt_pct(b, sizeof(b), base, n, true),
+		(unsigned long long)hits, (unsigned long long)base, pid, comm);
 }
 
 static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
@@ -316,17 +325,19 @@ static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
 	fprintf(f, "enabled %llu\n", (unsigned long long)s->enabled);
 	fprintf(f, "collecting %s\n",
 		s->collecting < 0 ? "unknown" : s->collecting ? "1" : "0");
-	fprintf(f, "\n%-6s %12s %10s %13s %12s %13s %9s  %s\n", "cpu", "predictions",
-		"model_top1", "selector_top1", "hits", "baseline_hits", "next_pid", "next_comm");
+	fprintf(f, "\n%-6s %12s %12s %10s %13s %12s %13s %9s  %s\n", "cpu", "predictions",
+		"koracle_top1", "model_top1", "selector_top1", "hits", "baseline_hits",
+		"next_pid", "next_comm");
 	for (i = 0; i < s->ncpus; i++) {
 		const struct stt_cpu *c = &s->cpus[i];
 
 		snprintf(name, sizeof(name), "cpu%u", c->cpu);
 		snprintf(pid, sizeof(pid), "%lld", (long long)c->next_pid);
-		stt_row(f, name, c->predictions, c->hits, c->baseline_hits, mi->loaded, pid,
-			c->next_pid < 0 || !c->comm[0] ? "-" : c->comm);
+		stt_row(f, name, c->predictions, c->published_hits, c->hits, c->baseline_hits,
+			mi->loaded, pid, c->next_pid < 0 || !c->comm[0] ? "-" : c->comm);
 	}
-	stt_row(f, "total", s->predictions, s->hits, s->baseline_hits, mi->loaded, "-", "-");
+	stt_row(f, "total", s->predictions, s->published_hits, s->hits, s->baseline_hits,
+		mi->loaded, "-", "-");
 }
 
 /* Sleeps @secs unless a signal asks to stop first. */

@@ -12,7 +12,11 @@
 
 static char fake_dir[64];
 
-/* A module with two CPUs: cpu0 scored 200 switches, cpu1 none yet. */
+/*
+ * A module with two CPUs and no model: cpu0 scored 200 switches, cpu1 none
+ * yet; what it published is the selector's pick, so published_hits equals
+ * baseline_hits.
+ */
 static void fake_module(void)
 {
 	snprintf(fake_dir, sizeof(fake_dir), "/tmp/koracle-status-XXXXXX");
@@ -22,6 +26,7 @@ static void fake_module(void)
 	fake_write(fake_dir, "predictions", "200\n");
 	fake_write(fake_dir, "hits", "0\n");
 	fake_write(fake_dir, "baseline_hits", "90\n");
+	fake_write(fake_dir, "published_hits", "90\n");
 	fake_mkdir(fake_dir, "cpu0");
 	fake_mkdir(fake_dir, "cpu1");
 	fake_write(fake_dir, "cpu0/next_pid", "4242\n");
@@ -29,11 +34,13 @@ static void fake_module(void)
 	fake_write(fake_dir, "cpu0/predictions", "200\n");
 	fake_write(fake_dir, "cpu0/hits", "0\n");
 	fake_write(fake_dir, "cpu0/baseline_hits", "90\n");
+	fake_write(fake_dir, "cpu0/published_hits", "90\n");
 	fake_write(fake_dir, "cpu1/next_pid", "-1\n");
 	fake_write(fake_dir, "cpu1/next_comm", "\n");
 	fake_write(fake_dir, "cpu1/predictions", "0\n");
 	fake_write(fake_dir, "cpu1/hits", "0\n");
 	fake_write(fake_dir, "cpu1/baseline_hits", "0\n");
+	fake_write(fake_dir, "cpu1/published_hits", "0\n");
 }
 
 static void fake_remove(void)
@@ -73,11 +80,20 @@ static void word(const char *line, int col, char *out, size_t len)
 	snprintf(out, len, "%.*s", (int)strcspn(p, " "), p);
 }
 
+/* Word @col (0-based) of @line is @expect. */
+static void assert_word(const char *line, int col, const char *expect)
+{
+	char w[64];
+
+	word(line, col, w, sizeof(w));
+	cr_assert_str_eq(w, expect, "word %d of: %s", col, line);
+}
+
 TestSuite(status, .timeout = 30, .init = fake_module, .fini = fake_remove);
 
 Test(status, selector_only_table_without_a_model)
 {
-	char line[256], w[64];
+	char line[256];
 	struct cli_run r;
 
 	CLI_RUN(&r, fake_dir, "status");
@@ -85,48 +101,55 @@ Test(status, selector_only_table_without_a_model)
 	cr_assert(strstr(r.out, "model none"), "%s", r.out);
 	cr_assert(strstr(r.out, "enabled 1\n"), "%s", r.out);
 	cr_assert(line_of(r.out, "cpu0 ", line, sizeof(line)), "%s", r.out);
-	/* cpu predictions model_top1 selector_top1 hits baseline_hits next_pid next_comm */
-	word(line, 1, w, sizeof(w));
-	cr_assert_str_eq(w, "200");
-	word(line, 2, w, sizeof(w));
-	cr_assert_str_eq(w, "-", "no model: no model accuracy: %s", line);
-	word(line, 3, w, sizeof(w));
-	cr_assert_str_eq(w, "45.0%", "selector 90/200: %s", line);
-	word(line, 6, w, sizeof(w));
-	cr_assert_str_eq(w, "4242");
+	cr_assert(line_of(r.out, "cpu ", line, sizeof(line)), "%s", r.out);
+	cr_assert(strstr(line, " predictions koracle_top1 model_top1 selector_top1 "),
+		  "header: %s", line);
+	cr_assert(line_of(r.out, "cpu0 ", line, sizeof(line)), "%s", r.out);
+	/*
+	 * cpu predictions koracle_top1 model_top1 selector_top1 hits
+	 * baseline_hits next_pid next_comm
+	 */
+	assert_word(line, 1, "200");
+	assert_word(line, 2, "45.0%");	/* published 90/200 */
+	assert_word(line, 3, "-");	/* no model: no model accuracy */
+	assert_word(line, 4, "45.0%");	/* selector 90/200 */
+	assert_word(line, 7, "4242");
 	cr_assert(strstr(line, "  koracle io 1"), "comm with spaces, last: %s", line);
 	cr_assert(line_of(r.out, "cpu1 ", line, sizeof(line)), "%s", r.out);
-	word(line, 3, w, sizeof(w));
-	cr_assert_str_eq(w, "-", "nothing scored on cpu1: %s", line);
-	word(line, 6, w, sizeof(w));
-	cr_assert_str_eq(w, "-1");
-	word(line, 7, w, sizeof(w));
-	cr_assert_str_eq(w, "-", "no task predicted: %s", line);
+	assert_word(line, 2, "-");	/* nothing scored on cpu1 */
+	assert_word(line, 4, "-");	/* nothing scored on cpu1 */
+	assert_word(line, 7, "-1");
+	assert_word(line, 8, "-");	/* no task predicted */
 	cr_assert(line_of(r.out, "total ", line, sizeof(line)), "%s", r.out);
-	word(line, 1, w, sizeof(w));
-	cr_assert_str_eq(w, "200");
+	assert_word(line, 1, "200");
+	assert_word(line, 2, "45.0%");
 }
 
 Test(status, model_accuracy_and_info_with_a_model)
 {
-	char line[256], w[64];
+	char line[256];
 	struct cli_run r;
 
 	fake_write(fake_dir, "model_info",
 		   "crc=0x1234abcd channels=8 blocks=2 kernel=2 hidden=8 slots=16 macs=712 loaded=1\n");
+	/* the gate published the better pick of the two: 161 of 200 hit */
 	fake_write(fake_dir, "hits", "150\n");
+	fake_write(fake_dir, "published_hits", "161\n");
 	fake_write(fake_dir, "cpu0/hits", "150\n");
+	fake_write(fake_dir, "cpu0/published_hits", "161\n");
 	CLI_RUN(&r, fake_dir, "status");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert(strstr(r.out, "model crc=0x1234abcd channels=8 blocks=2"), "%s", r.out);
 	cr_assert(line_of(r.out, "cpu0 ", line, sizeof(line)), "%s", r.out);
-	word(line, 2, w, sizeof(w));
-	cr_assert_str_eq(w, "75.0%", "model 150/200: %s", line);
+	assert_word(line, 2, "80.5%");	/* published 161/200 */
+	assert_word(line, 3, "75.0%");	/* model 150/200 */
+	assert_word(line, 4, "45.0%");	/* selector 90/200 */
+	assert_word(line, 5, "150");	/* hits */
+	assert_word(line, 6, "90");	/* baseline_hits */
 	cr_assert(line_of(r.out, "total ", line, sizeof(line)), "%s", r.out);
-	word(line, 2, w, sizeof(w));
-	cr_assert_str_eq(w, "75.0%", "%s", line);
-	word(line, 3, w, sizeof(w));
-	cr_assert_str_eq(w, "45.0%", "%s", line);
+	assert_word(line, 2, "80.5%");
+	assert_word(line, 3, "75.0%");
+	assert_word(line, 4, "45.0%");
 }
 
 Test(status, missing_module_exits_1_with_the_insmod_hint)
@@ -141,22 +164,38 @@ Test(status, missing_module_exits_1_with_the_insmod_hint)
 	cr_assert_str_eq(r.out, "");
 }
 
-Test(status, unreadable_value_names_the_file)
+/* `status` on the fake sysfs fails (exit 1) with @needle in its stderr. */
+static void status_fails_with(const char *needle)
 {
-	char path[128];
 	struct cli_run r;
 
+	CLI_RUN(&r, fake_dir, "status");
+	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
+	cr_assert(strstr(r.err, needle), "expected '%s' in: %s", needle, r.err);
+}
+
+/* Remove file @rel of the fake sysfs. */
+static void fake_unlink(const char *rel)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", fake_dir, rel);
+	cr_assert_eq(remove(path), 0, "remove %s", path);
+}
+
+Test(status, unreadable_value_names_the_file)
+{
 	fake_write(fake_dir, "cpu1/predictions", "lots\n");
-	CLI_RUN(&r, fake_dir, "status");
-	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
-	cr_assert(strstr(r.err, "cpu1/predictions"), "%s", r.err);
-	cr_assert(strstr(r.err, "unexpected contents"), "%s", r.err);
+	status_fails_with("cpu1/predictions: unexpected contents");
 	fake_write(fake_dir, "cpu1/predictions", "0\n");
-	snprintf(path, sizeof(path), "%s/cpu1/next_comm", fake_dir);
-	cr_assert_eq(remove(path), 0);
-	CLI_RUN(&r, fake_dir, "status");
-	cr_assert_eq(r.status, 1, "stderr: %s", r.err);
-	cr_assert(strstr(r.err, "cpu1/next_comm: No such file"), "%s", r.err);
+	fake_unlink("cpu1/next_comm");
+	status_fails_with("cpu1/next_comm: No such file");
+	fake_write(fake_dir, "cpu1/next_comm", "\n");
+	fake_write(fake_dir, "published_hits", "-3\n");
+	status_fails_with("/published_hits: unexpected contents");
+	fake_write(fake_dir, "published_hits", "90\n");
+	fake_unlink("cpu0/published_hits");
+	status_fails_with("cpu0/published_hits: No such file");
 }
 
 Test(status, watch_when_piped_prints_one_snapshot_per_interval)

@@ -3,7 +3,10 @@
 # on every CPU. During hackbench each CPU publishes a next_pid that is a live
 # task (or idle), scores its predictions and counts the selector's hits; the
 # totals are the per-CPU sums; hits stay 0 with no model; the in-kernel cost
-# histogram fills. enabled=0 withdraws the predictions.
+# histogram fills. enabled=0 withdraws the predictions and freezes the
+# counters: then, per CPU and in total, what was published (published_hits)
+# hit exactly as often as the selector (baseline_hits), since without a model
+# the gate publishes the selector's pick.
 set -eu
 . /tests/lib/koracle.sh
 
@@ -40,11 +43,14 @@ tp=0 tb=0
 c=0
 while [ $c -lt "$ncpus" ]; do
 	d=$KO_SYSFS/cpu$c
+	# published_hits first: it may only grow until predictions is read
+	pub=$(cat "$d/published_hits")
 	p=$(cat "$d/predictions") h=$(cat "$d/hits") b=$(cat "$d/baseline_hits")
-	ko_log "cpu$c predictions=$p baseline_hits=$b hits=$h next_pid=$(cat "$d/next_pid") next_comm=$(cat "$d/next_comm")"
+	ko_log "cpu$c predictions=$p published_hits=$pub baseline_hits=$b hits=$h next_pid=$(cat "$d/next_pid") next_comm=$(cat "$d/next_comm")"
 	ko_expect "$p" -gt 100 "cpu$c predictions"
 	ko_expect "$b" -gt 0 "cpu$c baseline_hits"
 	ko_expect "$b" -le "$p" "cpu$c baseline_hits vs predictions"
+	ko_expect "$pub" -le "$p" "cpu$c published_hits vs predictions"
 	ko_expect "$h" -eq 0 "cpu$c hits without a model"
 	tp=$((tp + p)) tb=$((tb + b))
 	c=$((c + 1))
@@ -66,17 +72,28 @@ ko_expect "$med" -gt 0 "switch median_ns"
 n=$(awk '$1 != "median_ns" { s += $2 } END { print s + 0 }' /sys/kernel/debug/koracle/step_ns)
 ko_expect "$n" -eq 0 "model steps without a model"
 
-# Disabled: nothing is predicted.
+# Disabled: nothing is predicted, nothing is scored, the counters stay. On
+# that still snapshot the published pick and the selector's have the same
+# hits, exactly.
 echo 0 >"$KO_SYSFS/enabled"
 sleep 0.5
 c=0
 while [ $c -lt "$ncpus" ]; do
-	[ "$(cat "$KO_SYSFS/cpu$c/next_pid")" = -1 ] ||
-		ko_fail "cpu$c still predicts $(cat "$KO_SYSFS/cpu$c/next_pid") while disabled"
+	d=$KO_SYSFS/cpu$c
+	[ "$(cat "$d/next_pid")" = -1 ] ||
+		ko_fail "cpu$c still predicts $(cat "$d/next_pid") while disabled"
+	p=$(cat "$d/predictions") b=$(cat "$d/baseline_hits") pub=$(cat "$d/published_hits")
+	ko_log "disabled: cpu$c predictions=$p published_hits=$pub baseline_hits=$b"
+	ko_expect "$pub" -eq "$b" "disabled, no model: cpu$c published_hits vs baseline_hits"
+	ko_expect "$pub" -gt 0 "cpu$c published_hits"
 	c=$((c + 1))
 done
+fp=$(cat "$KO_SYSFS/predictions") fpub=$(cat "$KO_SYSFS/published_hits")
+ko_expect "$fpub" -eq "$(cat "$KO_SYSFS/baseline_hits")" "disabled, no model: total published_hits vs baseline_hits"
+sleep 0.5
+ko_expect "$(cat "$KO_SYSFS/predictions")" -eq "$fp" "total predictions while disabled (frozen)"
 echo 1 >"$KO_SYSFS/enabled"
 
 out=$(ko_rmmod) || ko_fail "rmmod failed: $out"
 ko_check_kmsg
-echo "predict-selector ok: predictions=$tp baseline_hits=$tb median_switch_ns=$med"
+echo "predict-selector ok: predictions=$tp baseline_hits=$tb median_switch_ns=$med; disabled: predictions=$fp published_hits=$fpub (= baseline_hits)"
