@@ -16,6 +16,7 @@
 #define RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
 
 const char *const rpt_live_prefix[RPT_LIVE_COUNT] = {
+	[RPT_LIVE_KORACLE] = "live_koracle_top1_",
 	[RPT_LIVE_MODEL] = "live_model_top1_",
 	[RPT_LIVE_SELECTOR] = "live_selector_top1_",
 	[RPT_LIVE_PREDICTIONS] = "live_predictions_",

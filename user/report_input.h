@@ -34,6 +34,9 @@
 
 /* Per-workload figures the bench lines may carry, and their name prefixes. */
 enum rpt_live {
+	RPT_LIVE_KORACLE,	/* live_koracle_top1_<label>: fraction 0..1,
+				 * what the module published (published_hits)
+				 */
 	RPT_LIVE_MODEL,		/* live_model_top1_<label>: fraction 0..1 */
 	RPT_LIVE_SELECTOR,	/* live_selector_top1_<label>: fraction 0..1 */
 	RPT_LIVE_PREDICTIONS,	/* live_predictions_<label>: count */

@@ -54,6 +54,7 @@ static int rpt_bench_live(struct rpt_input *in, const char *name, double v,
 			  const char *where, char err[RPT_ERR_LEN])
 {
 	static const char *const what[RPT_LIVE_COUNT] = {
+		[RPT_LIVE_KORACLE] = "a fraction in 0..1",
 		[RPT_LIVE_MODEL] = "a fraction in 0..1",
 		[RPT_LIVE_SELECTOR] = "a fraction in 0..1",
 		[RPT_LIVE_PREDICTIONS] = "a count >= 0",
@@ -80,7 +81,8 @@ static int rpt_bench_live(struct rpt_input *in, const char *name, double v,
 		}
 		if (isnan(v))
 			return 1;
-		if (k == RPT_LIVE_MODEL || k == RPT_LIVE_SELECTOR)
+		if (k == RPT_LIVE_KORACLE || k == RPT_LIVE_MODEL ||
+		    k == RPT_LIVE_SELECTOR)
 			ok = v >= 0 && v <= 1;
 		else if (k == RPT_LIVE_OVERHEAD)
 			ok = v > 0 && isfinite(v);

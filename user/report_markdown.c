@@ -84,9 +84,9 @@ static void rpt_md_accuracy(FILE *f, const struct rpt_input *in,
 	      "*raw model* is the model alone, *fifo* to *adaptive* are the single rules, *selector* is the online choice among them. "
 	      "*coverage* is the share of points whose next task is in the candidate list, the ceiling of every column. "
 	      "Traces with the same label are pooled, weighted by their predictions; the last row is eval's mean over workloads.\n", f);
-	if (rpt_any_live(in, RPT_LIVE_MODEL) || rpt_any_live(in, RPT_LIVE_SELECTOR) ||
-	    rpt_any_live(in, RPT_LIVE_PREDICTIONS)) {
-		fputs("- Live columns: the module's sysfs counters (predictions, hits, baseline_hits) while the workload ran, from the bench lines in ", f);
+	if (rpt_any_live(in, RPT_LIVE_KORACLE) || rpt_any_live(in, RPT_LIVE_MODEL) ||
+	    rpt_any_live(in, RPT_LIVE_SELECTOR) || rpt_any_live(in, RPT_LIVE_PREDICTIONS)) {
+		fputs("- Live columns: the module's sysfs counters while the workload ran (predictions; published\\_hits for *live koracle*, what next\\_pid published; hits for *live model*; baseline\\_hits for *live selector*), from the bench lines in ", f);
 		rpt_md_files(f, o->bench, o->nbench);
 		fputs(".\n", f);
 	}

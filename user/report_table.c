@@ -18,8 +18,10 @@
 enum rpt_colid {
 	C_LABEL, C_SEEN, C_PRED, C_TOP1, C_MODEL, C_SEL, C_MARGIN,
 	C_FIFO, C_LIFO, C_SLOT1, C_MARKOV2, C_ADAPTIVE, C_COVER,
-	C_LPRED, C_LMODEL, C_LSEL, C_NS, C_OVERHEAD, C_COUNT,
+	C_LPRED, C_LKORACLE, C_LMODEL, C_LSEL, C_NS, C_OVERHEAD, C_COUNT,
 };
+
+_Static_assert(C_COUNT <= RPT_MAX_COLS, "struct rpt_table holds RPT_MAX_COLS columns");
 
 static const struct rpt_col rpt_cols[C_COUNT] = {
 	[C_LABEL] = { "workload", "workload", true },
@@ -36,6 +38,7 @@ static const struct rpt_col rpt_cols[C_COUNT] = {
 	[C_ADAPTIVE] = { "adapt%", "adaptive %", false },
 	[C_COVER] = { "cover%", "coverage %", false },
 	[C_LPRED] = { "live_preds", "live predictions", false },
+	[C_LKORACLE] = { "live_kor%", "live koracle %", false },
 	[C_LMODEL] = { "live_model%", "live model %", false },
 	[C_LSEL] = { "live_sel%", "live selector %", false },
 	[C_NS] = { "ns/step", "ns/step (median)", false },
@@ -45,6 +48,7 @@ static const struct rpt_col rpt_cols[C_COUNT] = {
 /* The bench figure behind each live column. */
 static const enum rpt_live rpt_col_live[C_COUNT] = {
 	[C_LPRED] = RPT_LIVE_PREDICTIONS,
+	[C_LKORACLE] = RPT_LIVE_KORACLE,
 	[C_LMODEL] = RPT_LIVE_MODEL,
 	[C_LSEL] = RPT_LIVE_SELECTOR,
 	[C_NS] = RPT_LIVE_STEP_NS,
@@ -105,7 +109,7 @@ static int rpt_fill(char **cell, enum rpt_colid id,
 		return 0;	/* missing: NULL */
 	v = w->live[k];
 	switch (id) {
-	case C_LMODEL: case C_LSEL:
+	case C_LKORACLE: case C_LMODEL: case C_LSEL:
 		return rpt_cell(cell, "%.1f", 100 * v);
 	case C_OVERHEAD:
 		return rpt_cell(cell, "%.3f", v);

@@ -222,6 +222,7 @@ static void write_latency(void)
 static const char bench_text[] =
 	"demo: some progress line\n"
 	"bench: # a comment\n"
+	"bench: live_koracle_top1_loopback-http 0.637 fraction\n"
 	"bench: live_model_top1_loopback-http 0.612 fraction\n"
 	"bench: live_selector_top1_loopback-http 0.405 fraction\n"
 	"bench: live_predictions_loopback-http 2185 count\n"
@@ -267,12 +268,20 @@ Test(report, tables_carry_the_inputs_numbers_and_the_png_is_drawn)
 	cr_assert_str_eq(md_cell(md, "loopback-http", "trained on"), "no");
 
 	/* live figures where bench has them, a dash elsewhere */
+	cr_assert_str_eq(md_cell(md, "loopback-http", "live koracle %"), "63.7");
 	cr_assert_str_eq(md_cell(md, "loopback-http", "live model %"), "61.2");
 	cr_assert_str_eq(md_cell(md, "loopback-http", "live selector %"), "40.5");
 	cr_assert_str_eq(md_cell(md, "loopback-http", "live predictions"), "2185");
 	cr_assert_str_eq(md_cell(md, "loopback-http", "ns/step (median)"), "10079");
 	cr_assert_str_eq(md_cell(md, "loopback-http", "overhead ×"), "1.277");
 	cr_assert_str_eq(md_cell(md, "cpu-burner", "live model %"), "–");
+	cr_assert_str_eq(md_cell(md, "cpu-burner", "live koracle %"), "–");
+	/* what the module published comes first among the live accuracies */
+	cr_assert(strstr(md, " | live predictions | live koracle % | live model % | live selector % |"),
+		  "%s", md);
+	cr_assert(strstr(r.out, "  live_preds  live_kor%  live_model%  live_sel%"), "%s", r.out);
+	snprintf(want, sizeof(want), "  2185       63.7         61.2       40.5");
+	cr_assert(strstr(r.out, want), "stdout loopback-http live cells '%s': %s", want, r.out);
 	cr_assert_str_eq(md_cell(md, "hackbench-pipe", "overhead ×"), "–");
 
 	/* a hand-computed median of the summed histograms */
@@ -284,6 +293,7 @@ Test(report, tables_carry_the_inputs_numbers_and_the_png_is_drawn)
 	cr_assert(strstr(md, "| `live_model_top1_not-in-eval` | 0.5 | fraction |"), "%s", md);
 	cr_assert(strstr(md, "| `step_macs` | 352 |  |"), "%s", md);
 	cr_assert_null(strstr(md, "`live_model_top1_loopback-http`"), "%s", md);
+	cr_assert_null(strstr(md, "`live_koracle_top1_loopback-http`"), "%s", md);
 	cr_assert_null(strstr(md, "comment"), "%s", md);
 	cr_assert(strstr(md, "![accuracy and latency](report.png)"));
 
@@ -365,6 +375,9 @@ Test(report, bad_bench_line_names_file_and_line)
 	fake_write(dir, "b3", "\nbench: live_model_top1_cpu-burner 1.5 fraction\n");
 	snprintf(where, sizeof(where), "%s:2: live_model_top1_cpu-burner is 1.5", path_in("b3"));
 	expect_fail(eval_json, "--bench", path_in("b3"), where);
+	fake_write(dir, "b6", "bench: live_koracle_top1_cpu-burner -0.1 fraction\n");
+	snprintf(where, sizeof(where), "%s:1: live_koracle_top1_cpu-burner is -0.1", path_in("b6"));
+	expect_fail(eval_json, "--bench", path_in("b6"), where);
 	fake_write(dir, "b4", "bench: overhead_ratio_cpu-burner 1.1 x\n"
 		   "bench: overhead_ratio_cpu-burner 1.2 x\n");
 	snprintf(where, sizeof(where), "%s:2:", path_in("b4"));

@@ -2,7 +2,8 @@
 # Guest side of `make bench` (scripts/bench.sh): measures, in one boot,
 # hackbench without the module, with the module loaded, loaded and collecting
 # to a tmpfs file, and loaded with a model uploaded (plus the in-kernel step
-# cost and the live top-1 of the model and the rule selector, per workload),
+# cost and the live top-1 of what it publishes, the raw model and the rule
+# selector, per workload),
 # and prints one "bench: NAME VALUE UNIT" line per figure on
 # stdout (the host's verdict port). Diagnostics go to stderr (the console).
 #
@@ -164,8 +165,9 @@ measure_live_workloads() {
 		koracle upload "$(ko_blob d)" >/dev/null
 		$cmd >/dev/null 2>&1 || { log "workload $name failed"; exit 1; }
 		p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits")
-		b=$(cat "$KO_SYSFS/baseline_hits")
-		log "$name: predictions=$p hits=$h baseline_hits=$b"
+		b=$(cat "$KO_SYSFS/baseline_hits") k=$(cat "$KO_SYSFS/published_hits")
+		log "$name: predictions=$p published_hits=$k hits=$h baseline_hits=$b"
+		echo "bench: live_koracle_top1_$name $(ko_ratio "$k" "$p") fraction"
 		echo "bench: live_model_top1_$name $(ko_ratio "$h" "$p") fraction"
 		echo "bench: live_selector_top1_$name $(ko_ratio "$b" "$p") fraction"
 	done)

@@ -8,7 +8,9 @@
 #    (latency-NAME-R.txt; each upload restarts the histogram);
 #  - live accuracy: one more run with the model uploaded, collected over
 #    netlink (live-NAME.kot, which the host replays to check the kernel's
-#    predictions and to score every rule), and the sysfs counters of that run.
+#    predictions and to score every rule), and the sysfs counters of that run:
+#    what the module published (published_hits, the gate's pick), the raw
+#    model (hits) and the selector (baseline_hits), each over predictions.
 # The figures go to OUTDIR/bench.txt as "bench: NAME VALUE UNIT" lines
 # (koracle report reads them). Progress ("demo: ...") goes to stderr.
 #
@@ -93,6 +95,7 @@ for name in "$@"; do
 	koracle collect -o "$dir/live-$name.kot" --label "$name" -- \
 		sh -c '. "$1"; demo_run "$2"' demo "$here/workloads.sh" "$name" \
 		>/dev/null 2>"$dir/live-$name.collect.txt" || rc=$?
+	k=$(cat "$KO_SYSFS/published_hits")
 	p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits") b=$(cat "$KO_SYSFS/baseline_hits")
 	ko_rmmod
 	if [ $rc -ne 0 ]; then
@@ -103,6 +106,7 @@ for name in "$@"; do
 	[ "$p" -gt 0 ] || { log "$name: the kernel scored no prediction"; exit 1; }
 	{
 		echo "bench: live_predictions_$name $p count"
+		echo "bench: live_koracle_top1_$name $(ko_ratio "$k" "$p") fraction"
 		echo "bench: live_model_top1_$name $(ko_ratio "$h" "$p") fraction"
 		echo "bench: live_selector_top1_$name $(ko_ratio "$b" "$p") fraction"
 		echo "bench: step_median_ns_$name $kstep ns"
@@ -110,7 +114,7 @@ for name in "$@"; do
 		echo "bench: wall_s_absent_$name $absent_s s"
 		echo "bench: wall_s_model_$name $model_s s"
 	} >>"$bench"
-	log "$(echo "$name $p $h $b $kstep $absent_s $model_s" | awk '{
-		printf "%-18s live model %5.1f%%  selector %5.1f%%  (%d switches)  step %d ns  wall %.2f s -> %.2f s\n",
-			$1, 100 * $3 / $2, 100 * $4 / $2, $2, $5, $6, $7 }')"
+	log "$(echo "$name $p $h $b $kstep $absent_s $model_s $k" | awk '{
+		printf "%-18s live koracle %5.1f%%  model %5.1f%%  selector %5.1f%%  (%d switches)  step %d ns  wall %.2f s -> %.2f s\n",
+			$1, 100 * $8 / $2, 100 * $3 / $2, 100 * $4 / $2, $2, $5, $6, $7 }')"
 done
