@@ -254,6 +254,8 @@ int ko_ft_switch(const struct ko_ft_head *h, struct koracle_event *ev,
 		if (ret)
 			return ret;
 		p = ko_ft_skip_sp(rb);
+		if (p > arrow)	/* "[prio] ==>": the spaces ran into the arrow */
+			return bad(why, whylen, "no task state before \"==>\"");
 		if (plugin_state(p, (size_t)(arrow - p), &ev->prev_state, &ev->flags))
 			return bad(why, whylen, "\"%.*s\" is not a task state",
 			    (int)((arrow - p) > 16 ? 16 : arrow - p), p);

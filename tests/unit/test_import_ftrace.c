@@ -378,6 +378,26 @@ Test(import_ftrace, trace_cmd_plugin_format)
 	cr_expect_str_eq(l.ev[0].comm, "collect-fixture");
 }
 
+/*
+ * Found by tests/fuzz/fuzz_ftrace.c: with no state between "[prio]" and
+ * "==>", the state's length was computed as arrow - p < 0, i.e. SIZE_MAX,
+ * and its last byte read at p + SIZE_MAX - 1 (a wrapped pointer: UB).
+ */
+Test(import_ftrace, trace_cmd_plugin_switch_without_a_state_is_refused)
+{
+	struct ko_ftrace_line l;
+	char why[200] = "";
+
+	cr_expect_eq(ko_ftrace_parse_line(
+		"koracle-fixtures:  date-10747 [000]  3245.463822: sched_switch:  date:10747 [120] ==> collect-fixture:7991 [120]",
+		&l, why, sizeof(why)), -EINVAL);
+	cr_expect(strstr(why, "sched_switch: no task state before \"==>\""), "%s", why);
+	cr_expect_eq(ko_ftrace_parse_line(
+		"koracle-fixtures:  date-10747 [000]  3245.463822: sched_switch:  date:10747 [120]    ==> collect-fixture:7991 [120]",
+		&l, why, sizeof(why)), -EINVAL);
+	cr_expect(strstr(why, "no task state"), "%s", why);
+}
+
 Test(import_ftrace, lost_events_line)
 {
 	struct ko_ftrace_line l;
