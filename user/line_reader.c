@@ -2,7 +2,8 @@
 /*
  * Line reader over zlib's gzFile: gzopen() reads a file without a gzip
  * header as plain text, so one code path serves .gz and plain inputs. The
- * line buffer grows by doubling up to KO_LR_MAX_LINE.
+ * line buffer grows by doubling up to KO_LR_MAX_LINE. Text has no NUL
+ * bytes: a line holding one is an error (-EINVAL), never cut short.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -103,6 +104,7 @@ int ko_lr_next(struct ko_line_reader *lr, char **line, size_t *len)
 
 	for (;;) {
 		char *p = lr->buf + used;
+		z_off_t before;
 		size_t n;
 
 		if (lr->cap - used < 2) {
@@ -115,6 +117,7 @@ int ko_lr_next(struct ko_line_reader *lr, char **line, size_t *len)
 			}
 			continue;
 		}
+		before = gztell(lr->gz);
 		if (!gzgets(lr->gz, p, (int)(lr->cap - used > INT32_MAX ?
 					     INT32_MAX : lr->cap - used))) {
 			int zerr;
@@ -131,6 +134,15 @@ int ko_lr_next(struct ko_line_reader *lr, char **line, size_t *len)
 			break;
 		}
 		n = strlen(p);
+		/*
+		 * gzgets() stops at "\n", not at a NUL: a shorter string than
+		 * it read would silently drop the rest of the line, or all of
+		 * it (NULs are what a crash leaves in unwritten blocks).
+		 */
+		if (before >= 0 && (z_off_t)n != gztell(lr->gz) - before) {
+			lr_err(lr, "NUL byte in a text line (binary data, or zeros left by a crash?)");
+			return -EINVAL;
+		}
 		used += n;
 		if (n && p[n - 1] == '\n')
 			break;
