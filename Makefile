@@ -5,6 +5,8 @@
 #                   shortened make demo (the whole pipeline, in the VM)
 #   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
 #   make style      checkpatch on kmod/ and shared/
+#   make fuzz       libFuzzer targets for every parser of untrusted input,
+#                   FUZZ_SECONDS (60) each (scripts/fuzz.sh; not in check)
 
 KVER ?= $(shell scripts/kernel-version.sh)
 KDIR ?= /lib/modules/$(KVER)/build
@@ -38,7 +40,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm check-demo vm-test vm-shell bench demo eval-holdout style clean deps
+.PHONY: all module cli unit check check-vm check-demo vm-test vm-shell bench demo eval-holdout style clean deps fuzz fuzz-build
 
 all: module cli
 
@@ -114,6 +116,31 @@ eval-holdout: cli
 
 style:
 	scripts/checkpatch.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c), clang with coverage, ASan and
+# UBSan, linked with every library object as the unit tests are. Not part of
+# check: scripts/fuzz.sh builds them, makes seed corpora from the fixtures
+# and runs each for FUZZ_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+
+fuzz-build: $(FUZZ_BIN)
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+$(BUILD)/fuzz/obj/%.o: %.c $(wildcard shared/*.h user/*.h tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	BUILD=$(BUILD) FUZZ_CC=$(FUZZ_CC) scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config linux-headers-amd64 kmod
 libnl-3-dev libnl-genl-3-dev libblis-dev libblis-openmp-dev libcriterion-dev zlib1g-dev
-qemu-system-x86 busybox-static cpio gzip rt-tests python3 libjson-c-dev gnuplot-nox"
+qemu-system-x86 busybox-static cpio gzip rt-tests python3 libjson-c-dev gnuplot-nox
+clang"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo

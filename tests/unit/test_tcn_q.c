@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 
 #include "qtest.h"
+#include "ref_fixed_point.h"
 #include "replay.h"
 
 static char dir[64];
@@ -54,25 +55,6 @@ static void teardown(void)
 }
 
 TestSuite(tcn_q, .init = setup, .fini = teardown, .timeout = 120);
-
-/* Exact round(acc * mult * 2^(shift - 31)), ties up, saturated to s32. */
-static int64_t ref_mulshift(int64_t acc, int32_t mult, int shift)
-{
-	__int128 p = (__int128)acc * mult, d = (__int128)1 << (31 - shift);
-	__int128 q = p / d, r = p % d;
-
-	if (r < 0) {
-		q--;
-		r += d;
-	}
-	q += 2 * r >= d;
-	return q > INT32_MAX ? INT32_MAX : q < INT32_MIN ? INT32_MIN : (int64_t)q;
-}
-
-static int64_t clamp(int64_t x, int64_t lo, int64_t hi)
-{
-	return x < lo ? lo : x > hi ? hi : x;
-}
 
 /* Element i of a row-major array whose consecutive pairs share a word
  * (tables: columns 2p, 2p+1; biases: channels 2p, 2p+1). */
@@ -124,7 +106,7 @@ static void reference(const struct koracle_qmodel *m,
 				if (!(m->ev_ignore >> e & 1))
 					s += lane(m->emb_ev, (long)(m->ev_off[e] +
 						  f[t].ev[e]) * C + c);
-			x[(long)t * C + c] = clamp(s, -32768, 32767);
+			x[(long)t * C + c] = ref_clamp(s, -32768, 32767);
 		}
 	for (int b = 0; b < B; b++) {
 		for (int j = 0; j < 2; j++) {
@@ -147,12 +129,12 @@ static void reference(const struct koracle_qmodel *m,
 							       in[(long)src * C + c];
 					}
 					cr_assert(acc >= INT32_MIN && acc <= INT32_MAX);
-					out[(long)t * C + co] = clamp(ref_mulshift(acc,
+					out[(long)t * C + co] = ref_clamp(ref_mulshift(acc,
 						cv->mult[co], cv->shift[co]), 0, 32767);
 				}
 		}
 		for (long i = 0; i < (long)T * C; i++)
-			x[i] = clamp(ref_mulshift(x[i], m->res_mult[b], m->res_shift[b]) +
+			x[i] = ref_clamp(ref_mulshift(x[i], m->res_mult[b], m->res_shift[b]) +
 				     y[i], -32768, 32767);
 	}
 	for (int t = 0; t < T; t++) {
@@ -165,7 +147,7 @@ static void reference(const struct koracle_qmodel *m,
 			for (int c = 0; c < C; c++)
 				acc += (int64_t)wlane(m->head_w, h, c, C) *
 				       x[(long)t * C + c];
-			hz[h] = clamp(ref_mulshift(acc, m->head_mult[h], m->head_shift[h]),
+			hz[h] = ref_clamp(ref_mulshift(acc, m->head_mult[h], m->head_shift[h]),
 				      -32768, 32767);
 		}
 		pick[t] = KORACLE_K;
@@ -180,7 +162,7 @@ static void reference(const struct koracle_qmodel *m,
 				for (int g = 0; g < m->ngroups; g++)
 					z += lane(m->emb_slot,
 						  group_row(m, g, f[t].slot[j]) * H + h);
-				score += clamp(z, 0, 32767) * m->head_v[h];
+				score += ref_clamp(z, 0, 32767) * m->head_v[h];
 			}
 			if (!nocc++ || score > best) {
 				if (nocc > 1)
