@@ -38,8 +38,7 @@ if grep -qx 'koracle-vm: bench failed' "$out"; then
 	grep -v '^bench: \|^koracle-vm: ' "$out" >&2 || true
 	fail=1
 fi
-bad=$(grep -E -f "$top/tests/vm/lib/kmsg-bad.re" "$kernlog" |
-	grep -v -E -f "$top/tests/vm/lib/kmsg-ok.re" || true)
+bad=$("$top/scripts/kmsg-warnings.sh" "$kernlog")
 if [ -n "$bad" ]; then
 	echo "bench: the kernel log shows warnings:" >&2
 	echo "$bad" >&2

@@ -106,7 +106,7 @@ stage() {
 		return
 	fi
 	local port=$out/vm-$name.port console=$out/vm-$name.console.log
-	local kernlog=$out/vm-$name.kernel.log initrd qemu status=0 a args=()
+	local kernlog=$out/vm-$name.kernel.log initrd qemu status=0 a args=() bad
 	local data=("--data" "$out/demo-stage")
 	for a in "$@"; do
 		if [ -n "$stage_data" ] && [ "$a" = "$stage_data" ]; then
@@ -132,10 +132,8 @@ stage() {
 		tail -n 20 "$console" >&2
 		die "the guest failed in stage $name (qemu status $status); see $console"
 	fi
-	if grep -E -f "$top/tests/vm/lib/kmsg-bad.re" "$kernlog" |
-		grep -v -E -f "$top/tests/vm/lib/kmsg-ok.re" >&2; then
-		die "the guest's kernel log shows the warnings above ($kernlog)"
-	fi
+	bad=$("$top/scripts/kmsg-warnings.sh" "$kernlog")
+	[ -z "$bad" ] || die "the guest's kernel log ($kernlog) shows warnings:"$'\n'"$bad"
 	sed -n '/^koracle-vm: demo-out$/,/^koracle-vm: demo-out-end$/p' "$port" | sed '1d;$d' |
 		base64 -d | tar -xzf - -C "$dir" || die "stage $name: no output came back"
 	rm -f "$initrd"

@@ -97,8 +97,7 @@ fi
 # Kernel warnings anywhere in the boot: from the guest's full log, and from the
 # console's kernel lines (timestamped) in case the guest died before sending it.
 bad=$( { cat "$kernlog"; grep -E '^\[ *[0-9]+\.[0-9]+\]' "$console" || true; } |
-	grep -E -f "$top/tests/vm/lib/kmsg-bad.re" |
-	grep -v -E -f "$top/tests/vm/lib/kmsg-ok.re" | sort -u || true)
+	"$top/scripts/kmsg-warnings.sh")
 if [ -n "$bad" ]; then
 	echo "${red}${bold}vm-run-tests: the kernel log shows warnings:${reset}"
 	echo "$bad" | sed 's/^/    | /'

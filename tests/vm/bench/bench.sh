@@ -29,17 +29,6 @@ log() {
 	echo "bench: # $*" >&2
 }
 
-now() {
-	cut -d' ' -f1 /proc/uptime
-}
-
-# Median of the numbers on stdin.
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR == 0) exit 1
-		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # Run hackbench $REPS times; print each run's own "Time:" (seconds).
 hackbench_reps() {
 	r=0
@@ -57,14 +46,14 @@ hackbench_reps() {
 measure_base() {
 	ko_loaded && ko_rmmod
 	$HACKBENCH >/dev/null	# warm-up: page cache, first fork costs
-	BASE_S=$(hackbench_reps base | median)
+	BASE_S=$(hackbench_reps base | ko_median)
 }
 
 # Module loaded, probes attached, no session: what the gate costs.
 measure_loaded() {
 	ko_insmod
 	$HACKBENCH >/dev/null
-	LOADED_S=$(hackbench_reps loaded | median)
+	LOADED_S=$(hackbench_reps loaded | ko_median)
 	ko_rmmod
 }
 
@@ -81,9 +70,9 @@ measure_collect() {
 	done
 	$HACKBENCH >/dev/null
 	ev0=$(cat "$KO_SYSFS/events")
-	t0=$(now)
-	COLLECT_S=$(hackbench_reps collect | median)
-	t1=$(now)
+	t0=$(ko_now)
+	COLLECT_S=$(hackbench_reps collect | ko_median)
+	t1=$(ko_now)
 	ev1=$(cat "$KO_SYSFS/events")
 	kill -INT $col
 	rc=0
@@ -131,19 +120,9 @@ measure_model() {
 	ko_loaded && ko_rmmod
 	: >/tmp/bench-model
 	: >/tmp/bench-absent
-	r=0
-	while [ $r -lt "$REPS" ]; do
-		if [ $((r % 2)) -eq 0 ]; then
-			hackbench_absent_run $r
-			hackbench_model_run $r
-		else
-			hackbench_model_run $r
-			hackbench_absent_run $r
-		fi
-		r=$((r + 1))
-	done
-	MODEL_S=$(median </tmp/bench-model)
-	ABSENT_S=$(median </tmp/bench-absent)
+	ko_interleave "$REPS" hackbench_absent_run hackbench_model_run
+	MODEL_S=$(ko_median </tmp/bench-model)
+	ABSENT_S=$(ko_median </tmp/bench-absent)
 	cat /tmp/bench-step_ns >&2
 	KSTEP_NS=$(ko_kv median_ns </tmp/bench-step_ns) ||
 		{ log "no median_ns line in /sys/kernel/debug/koracle/step_ns"; return 1; }

@@ -33,21 +33,11 @@ log() {
 	echo "demo: $*" >&2
 }
 
-now() {
-	cut -d' ' -f1 /proc/uptime
-}
-
-# Median of the numbers on stdin.
-median() {
-	sort -n | awk '{ v[NR] = $1 } END {
-		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # Wall seconds of one run of workload $1.
 timed() {
-	t0=$(now)
+	t0=$(ko_now)
 	demo_run "$1" || { log "$1 failed"; return 1; }
-	t1=$(now)
+	t1=$(ko_now)
 	echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }'
 }
 
@@ -56,39 +46,29 @@ load_model() {
 	koracle upload "$blob" >/dev/null
 }
 
-absent_run() { # NAME REP
-	t=$(timed "$1")
-	echo "$t" >>"$dir/absent-$1.txt"
+absent_run() { # REP, of workload $name
+	t=$(timed "$name")
+	echo "$t" >>"$dir/absent-$name.txt"
 }
 
-model_run() { # NAME REP
+model_run() { # REP, of workload $name
 	load_model
-	t=$(timed "$1")
-	echo "$t" >>"$dir/model-$1.txt"
+	t=$(timed "$name")
+	echo "$t" >>"$dir/model-$name.txt"
 	[ -r "$step_ns" ] || { log "$step_ns missing: mount debugfs"; return 1; }
-	cp "$step_ns" "$dir/latency-$1-$2.txt"
+	cp "$step_ns" "$dir/latency-$name-$1.txt"
 	ko_rmmod
 }
 
 ko_loaded && { log "koracle is already loaded: rmmod it first"; exit 1; }
 for name in "$@"; do
 	log "$name: $reps x (module absent, model loaded), then a collected run"
-	r=0
 	: >"$dir/absent-$name.txt"
 	: >"$dir/model-$name.txt"
-	while [ $r -lt "$reps" ]; do
-		if [ $((r % 2)) -eq 0 ]; then
-			absent_run "$name" $r
-			model_run "$name" $r
-		else
-			model_run "$name" $r
-			absent_run "$name" $r
-		fi
-		r=$((r + 1))
-	done
-	absent_s=$(median <"$dir/absent-$name.txt")
-	model_s=$(median <"$dir/model-$name.txt")
-	kstep=$(for f in "$dir"/latency-"$name"-*.txt; do ko_kv median_ns <"$f"; done | median)
+	ko_interleave "$reps" absent_run model_run
+	absent_s=$(ko_median <"$dir/absent-$name.txt")
+	model_s=$(ko_median <"$dir/model-$name.txt")
+	kstep=$(for f in "$dir"/latency-"$name"-*.txt; do ko_kv median_ns <"$f"; done | ko_median)
 
 	load_model
 	rc=0

@@ -118,3 +118,32 @@ ko_check_unloaded_collect() {
 	ko_expect "$(ko_kv records </tmp/unload-stats.txt)" -eq "$unl_records" "dump records vs summary"
 	ko_expect "$(ko_kv switches </tmp/unload-stats.txt)" -gt 0 "dump switches"
 }
+
+# Seconds since boot (10 ms resolution): wall-clock stamps for timings.
+ko_now() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+# Median of the numbers on stdin, one per line; fails on no input.
+ko_median() {
+	sort -n | awk '{ v[NR] = $1 } END {
+		if (NR == 0) exit 1
+		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Run functions $2 and $3 with the rep number R for R = 0 .. $1 - 1,
+# alternating which goes first (ABBA...), so that drift over the run (page
+# cache, a busy host) falls on both sides equally.
+ko_interleave() {
+	il_reps=$1 il_a=$2 il_b=$3 il_r=0
+	while [ $il_r -lt "$il_reps" ]; do
+		if [ $((il_r % 2)) -eq 0 ]; then
+			"$il_a" $il_r
+			"$il_b" $il_r
+		else
+			"$il_b" $il_r
+			"$il_a" $il_r
+		fi
+		il_r=$((il_r + 1))
+	done
+}
