@@ -178,12 +178,36 @@ fail:
 	return false;
 }
 
+/* Write @path with @emit; false after saying why. */
+static bool report_write(const char *path,
+			 void (*emit)(FILE *f, const struct rpt_doc *d),
+			 const struct rpt_doc *d)
+{
+	FILE *f = fopen(path, "w");
+	int err;
+
+	if (!f) {
+		fprintf(stderr, "koracle: report: cannot create %s: %s\n", path,
+			strerror(errno));
+		return false;
+	}
+	emit(f, d);
+	err = ferror(f) ? EIO : 0;
+	if (fclose(f) && !err)
+		err = errno;
+	if (err)
+		fprintf(stderr, "koracle: report: cannot write %s: %s\n", path,
+			strerror(err));
+	return !err;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	const char *bench[RPT_MAX_FILES], *lat[RPT_MAX_FILES], *seen[RPT_MAX_FILES];
 	char err[RPT_ERR_LEN], md[4200], gp[4200], png[4200], *dir = NULL;
 	struct rpt_opts o = { 0 };
 	struct rpt_table t = { 0 };
+	struct rpt_doc doc;
 	struct rpt_input in;
 	bool help = false;
 	struct stat st;
@@ -223,11 +247,10 @@ int cmd_report(int argc, char **argv)
 			dir, strerror(-r));
 		goto out;
 	}
-	if (rpt_write_markdown(&in, &t, &o, md, err) ||
-	    rpt_write_gnuplot(&in, &o, gp, err)) {
-		fprintf(stderr, "koracle: report: %s\n", err);
+	doc = (struct rpt_doc){ .in = &in, .t = &t, .o = &o };
+	if (!report_write(md, rpt_emit_markdown, &doc) ||
+	    !report_write(gp, rpt_emit_gnuplot, &doc))
 		goto out;
-	}
 	rpt_table_print(&t, stdout);
 	if (remove(png) && errno != ENOENT) {
 		fprintf(stderr, "koracle: report: cannot replace %s: %s\n", png,

@@ -54,13 +54,17 @@ void rpt_table_free(struct rpt_table *t);
 /* @s with Markdown's punctuation escaped. */
 void rpt_md_text(FILE *f, const char *s);
 
-/* DIR/report.md; 0 or -errno with err set. */
-int rpt_write_markdown(const struct rpt_input *in, const struct rpt_table *t,
-		       const struct rpt_opts *o, const char *path,
-		       char err[RPT_ERR_LEN]);
-/* DIR/report.gp: draws report.png, data inline, run from DIR. */
-int rpt_write_gnuplot(const struct rpt_input *in, const struct rpt_opts *o,
-		      const char *path, char err[RPT_ERR_LEN]);
+/* Everything one output file is written from. */
+struct rpt_doc {
+	const struct rpt_input *in;
+	const struct rpt_table *t;
+	const struct rpt_opts *o;
+};
+
+/* report.md, to @f (report.c opens, checks and closes the file). */
+void rpt_emit_markdown(FILE *f, const struct rpt_doc *d);
+/* report.gp, to @f: draws report.png, data inline, run from DIR. */
+void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d);
 /*
  * Runs "gnuplot report.gp" in @dir (its stdout goes to our stderr);
  * -ENOENT when gnuplot is not installed.

@@ -166,33 +166,16 @@ static void rpt_md_bench(FILE *f, const struct rpt_input *in,
 	fputc('\n', f);
 }
 
-int rpt_write_markdown(const struct rpt_input *in, const struct rpt_table *t,
-		       const struct rpt_opts *o, const char *path,
-		       char err[RPT_ERR_LEN])
+void rpt_emit_markdown(FILE *f, const struct rpt_doc *d)
 {
-	FILE *f = fopen(path, "w");
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, RPT_ERR_LEN, "cannot create %s: %s", path, strerror(errno));
-		return ret;
-	}
 	fputs("# ", f);
-	rpt_md_text(f, o->title);
+	rpt_md_text(f, d->o->title);
 	fputs("\n\n", f);
-	rpt_md_accuracy(f, in, t, o);
-	rpt_md_latency(f, in, o);
-	rpt_md_bench(f, in, o);
+	rpt_md_accuracy(f, d->in, d->t, d->o);
+	rpt_md_latency(f, d->in, d->o);
+	rpt_md_bench(f, d->in, d->o);
 	fputs("## Chart\n\n"
 	      "Top: top-1 % per workload (offline); the black line over each group is the coverage, the ceiling. "
 	      "Bottom: the step\\_ns histogram, median dashed. Drawn by gnuplot from report.gp (data inline; run `gnuplot report.gp` in this directory to redraw).\n\n"
 	      "![accuracy and latency](report.png)\n", f);
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		snprintf(err, RPT_ERR_LEN, "cannot write %s: %s", path, strerror(-ret));
-	return ret;
 }

@@ -205,35 +205,19 @@ static void rpt_gp_latency(FILE *f, const struct rpt_input *in)
 	      "     '' using 1:2:(sprintf('%d', $3)) with labels boxed offset 0, 0.8 font ',9' notitle\n", f);
 }
 
-int rpt_write_gnuplot(const struct rpt_input *in, const struct rpt_opts *o,
-		      const char *path, char err[RPT_ERR_LEN])
+void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d)
 {
-	FILE *f = fopen(path, "w");
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, RPT_ERR_LEN, "cannot create %s: %s", path, strerror(errno));
-		return ret;
-	}
 	fputs("# The chart of report.md, written by koracle report. Redraw it with\n"
 	      "# `gnuplot report.gp` in this directory: the data is inline.\n", f);
 	fprintf(f, "set encoding utf8\n"
 		"set terminal pngcairo size %d,%d noenhanced font 'sans,11'\n"
 		"set output 'report.png'\n\n", RPT_PNG_WIDTH, RPT_PNG_HEIGHT);
 	fputs("set multiplot title ", f);
-	rpt_gp_str(f, o->title);
+	rpt_gp_str(f, d->o->title);
 	fputs(" font ',15'\n", f);
-	rpt_gp_accuracy(f, in, o);
-	rpt_gp_latency(f, in);
+	rpt_gp_accuracy(f, d->in, d->o);
+	rpt_gp_latency(f, d->in);
 	fputs("unset multiplot\n", f);
-	if (ferror(f))
-		ret = -EIO;
-	if (fclose(f) && !ret)
-		ret = -errno;
-	if (ret)
-		snprintf(err, RPT_ERR_LEN, "cannot write %s: %s", path, strerror(-ret));
-	return ret;
 }
 
 int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN])
