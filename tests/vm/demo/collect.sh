@@ -23,16 +23,7 @@ ko_insmod
 log "koracle.ko loaded; enabled=$(cat "$KO_SYSFS/enabled")"
 for name in "$@"; do
 	log "collecting $name"
-	rc=0
-	koracle collect -o "$dir/$name.kot" --label "$name" -- \
-		sh -c '. "$1"; demo_run "$2"' demo "$here/workloads.sh" "$name" \
-		>/dev/null 2>"$dir/$name.collect.txt" || rc=$?
-	if [ $rc -ne 0 ]; then
-		log "collecting $name failed ($rc):"
-		cat "$dir/$name.collect.txt" >&2
-		ko_rmmod
-		exit 1
-	fi
+	demo_collect "$name" "$dir/$name" || { ko_rmmod; exit 1; }
 	grep '^collect: ' "$dir/$name.collect.txt" | sed "s/^/demo:   /" >&2
 done
 ko_rmmod

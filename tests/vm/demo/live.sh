@@ -72,17 +72,11 @@ for name in "$@"; do
 
 	load_model
 	rc=0
-	koracle collect -o "$dir/live-$name.kot" --label "$name" -- \
-		sh -c '. "$1"; demo_run "$2"' demo "$here/workloads.sh" "$name" \
-		>/dev/null 2>"$dir/live-$name.collect.txt" || rc=$?
+	demo_collect "$name" "$dir/live-$name" || rc=$?
 	k=$(cat "$KO_SYSFS/published_hits")
 	p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits") b=$(cat "$KO_SYSFS/baseline_hits")
 	ko_rmmod
-	if [ $rc -ne 0 ]; then
-		log "collecting $name with the model failed ($rc):"
-		cat "$dir/live-$name.collect.txt" >&2
-		exit 1
-	fi
+	[ $rc -eq 0 ] || exit 1
 	[ "$p" -gt 0 ] || { log "$name: the kernel scored no prediction"; exit 1; }
 	{
 		echo "bench: live_predictions_$name $p count"

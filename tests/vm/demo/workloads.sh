@@ -127,3 +127,18 @@ demo_run() {
 	*) echo "demo: no workload named '$1'" >&2; return 2 ;;
 	esac
 }
+
+# Collect workload $1 with koracle.ko into $2.kot, its collect summary in
+# $2.collect.txt. On failure print that log and return non-zero. The caller
+# sets $here to the directory of this file.
+# shellcheck disable=SC2154 # $here: set by the sourcing stage script
+demo_collect() {
+	dc_rc=0
+	koracle collect -o "$2.kot" --label "$1" -- \
+		sh -c '. "$1"; demo_run "$2"' demo "$here/workloads.sh" "$1" \
+		>/dev/null 2>"$2.collect.txt" || dc_rc=$?
+	[ $dc_rc -eq 0 ] && return 0
+	echo "demo: collecting $1 failed ($dc_rc):" >&2
+	cat "$2.collect.txt" >&2
+	return $dc_rc
+}
