@@ -31,19 +31,14 @@ void koracle_ring_consume(unsigned int cpu, unsigned int n);
 void koracle_ring_discard(unsigned int cpu, bool count_as_dropped);
 u64 koracle_ring_events(unsigned int cpu);
 u64 koracle_ring_dropped(unsigned int cpu);
+/* Under @cpu's stream lock: the stream's clock now, ns (never decreases). */
+u64 koracle_ring_now(unsigned int cpu);
 
 /*
- * predict.c: per-CPU encoder, online selector, model step and hit counters.
+ * predict.c: per-CPU predictor (shared/predictor.h) and its counters.
  * _event and _reset run under the CPU's stream lock (ring.c).
  */
-struct koracle_pred_counts {
-	u64 predictions;	/* scored switches */
-	u64 hits;		/* the model's hits among them */
-	u64 baseline_hits;	/* the rule selector's hits among them */
-	u64 published_hits;	/* hits of what next_pid published: the
-				 * gate's pick (the selector's, no model)
-				 */
-};
+struct koracle_pred_counts;
 
 int koracle_predict_init(void);
 void koracle_predict_exit(void);
@@ -68,21 +63,24 @@ void koracle_genl_set_enabled(bool on);
  * model.c: the uploaded model (RCU-published), its per-CPU streaming state
  * and the upload path behind /sys/kernel/koracle/model.
  */
-struct koracle_feat;
+struct koracle_qmodel;
 
 int koracle_model_init(void);
 void koracle_model_exit(void);
-/* Under @cpu's stream lock, preemption off: slot or KORACLE_SLOT_NONE. */
-u8 koracle_model_step(unsigned int cpu, const struct koracle_feat *f,
-		      u64 *end);
+/*
+ * Under @cpu's stream lock (irqs off: an RCU-sched read side): the running
+ * model and @cpu's streaming state in *@state, or NULL without a model.
+ */
+const struct koracle_qmodel *koracle_model_get(unsigned int cpu,
+					       void **state);
 void koracle_model_reset_state(unsigned int cpu);
 ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count);
 ssize_t koracle_model_info(char *buf);
 
 /* latency.c: per-CPU log2 histograms of the probe's costs, in debugfs */
 enum koracle_lat {
-	KORACLE_LAT_STEP,	/* model step alone, ns */
-	KORACLE_LAT_SWITCH,	/* encoder + selector + model step, ns */
+	KORACLE_LAT_STEP,	/* model alone (score + advance), ns */
+	KORACLE_LAT_SWITCH,	/* encoder, rules, selector and model, ns */
 	KORACLE_LAT_COUNT,
 };
 

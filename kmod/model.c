@@ -2,8 +2,8 @@
 /*
  * The uploaded model: /sys/kernel/koracle/model takes a weight blob
  * (shared/blob.h), this file validates it, builds the model object off the
- * hot path and publishes it with RCU; the probes run one integer step of it
- * (shared/tcn_q.c) per switch.
+ * hot path and publishes it with RCU; the probes advance it once per switch
+ * and score the list with it just before each switch (shared/predictor.h).
  *
  * Upload. sysfs hands a write() to the bin attribute in pieces of at most a
  * page, each with its file offset, so the blob is staged: a write at offset 0
@@ -40,7 +40,6 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
-#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
@@ -76,26 +75,15 @@ static void *koracle_model_state(const struct koracle_model *m,
 	return (u8 *)m->states + cpu * m->stride;
 }
 
-/*
- * The model's prediction for @cpu's coming switch: a slot (KORACLE_K if the
- * list is empty), or KORACLE_SLOT_NONE without a model. The step's cost goes
- * to the latency histogram and *@end gets the clock after it. Caller holds
- * @cpu's stream lock (irqs off: an RCU-sched read side).
- */
-u8 koracle_model_step(unsigned int cpu, const struct koracle_feat *f,
-		      u64 *end)
+const struct koracle_qmodel *koracle_model_get(unsigned int cpu,
+					       void **state)
 {
 	const struct koracle_model *m = rcu_dereference_sched(koracle_model);
-	u64 start;
-	u8 slot;
 
 	if (!m)
-		return KORACLE_SLOT_NONE;
-	start = local_clock();
-	slot = koracle_qstep(&m->q, koracle_model_state(m, cpu), f, NULL);
-	*end = local_clock();
-	koracle_latency_add(cpu, KORACLE_LAT_STEP, *end - start);
-	return slot;
+		return NULL;
+	*state = koracle_model_state(m, cpu);
+	return &m->q;
 }
 
 /* Restart @cpu's streaming state. Caller holds @cpu's stream lock. */

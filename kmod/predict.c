@@ -2,28 +2,22 @@
 /*
  * Live next-task prediction, per CPU (DESIGN.md, "What is predicted").
  *
- * Every event of CPU c's stream goes through c's feature encoder
- * (shared/features.c) under c's stream lock, in the critical section that
- * also appends it to c's ring (ring.c), so the encoder sees exactly the ring
- * order. At a SWITCH the encoder returns the feature tuple for the coming
- * switch and the label of this one (the slot its incoming task held in the
- * previous tuple). Then, in order:
+ * Every event of CPU c's stream goes through c's predictor
+ * (shared/predictor.h: encoder, rules, selector, model, gate, scoring) under
+ * c's stream lock, in the critical section that also appends it to c's ring
+ * (ring.c), so the predictor sees exactly the ring order and a collected
+ * trace replays bit for bit in userspace.
  *
- *   1. score the predictions left by the previous switch against the label:
- *      predictions++, and if the label is a slot (< K) hits++ when the
- *      model's slot equals it, baseline_hits++ when the selector's does,
- *      published_hits++ when the published one (step 3) does: the accuracy
- *      of next_pid itself, equal to baseline_hits without a model;
- *   2. run the model step, if a model is loaded (model.c);
- *   3. publish the CPU's prediction: with a model, the gate's choice
- *      (shared/gate.h: the model's slot or the selector's, whichever hit
- *      more over the last KORACLE_GATE_WINDOW scored switches; what
- *      `koracle eval` scores as the kernel's), else the selector's;
- *   4. write both raw slots into the SWITCH record (KORACLE_RF_PRED).
+ * At a SWITCH the prediction that stood just before it (the list after
+ * every event since the previous switch) is scored and written into the
+ * record; the model's context then advances by the switch. Between switches
+ * nothing is predicted: next_pid forms the prediction from the state as it
+ * stands when it is read (koracle_predict_next_pid()), so it is always
+ * current and costs nothing until someone asks.
  *
- * Encoders are about 5 KB each, so they are allocated once per possible CPU
- * at init; everything else here is small per-CPU data. Nothing in the event
- * path allocates, sleeps, prints or wakes anyone.
+ * Predictors are about 5 KB each, so they are allocated once per possible
+ * CPU at init. Nothing in the event path allocates, sleeps, prints or wakes
+ * anyone.
  */
 #include <linux/cpumask.h>
 #include <linux/minmax.h>
@@ -33,118 +27,55 @@
 #include <linux/topology.h>
 
 #include "koracle.h"
-#include "features.h"
-#include "gate.h"
+#include "predictor.h"
 
-/*
- * One CPU's predictor. Written under the CPU's stream lock; @next_pid and
- * @n are also read locklessly (READ_ONCE) by sysfs.
- */
-struct koracle_pred {
-	struct koracle_enc *enc;	/* this CPU's encoder */
-	u8 pred_slot;		/* model's slot for the coming switch, or
-				 * KORACLE_SLOT_NONE (no model)
-				 */
-	u8 base_slot;		/* selector's slot, KORACLE_K none,
-				 * KORACLE_SLOT_NONE before the first switch
-				 */
-	u8 pub_slot;		/* the gate's pick, which @next_pid names;
-				 * values as @base_slot
-				 */
-	s32 next_pid;		/* published prediction, -1 none */
-	struct koracle_gate gate;	/* model vs selector, since the last
-					 * reset or upload
-					 */
-	struct koracle_pred_counts n;	/* since load or the last upload */
-	struct koracle_feat f;	/* scratch for the tuple: keeps ~240 bytes
-				 * off the scheduler's stack
-				 */
-};
+static DEFINE_PER_CPU(struct koracle_predictor *, koracle_preds);
 
-static DEFINE_PER_CPU(struct koracle_pred, koracle_preds);
-
-static struct koracle_pred *koracle_pred(unsigned int cpu)
+static struct koracle_predictor *koracle_pred(unsigned int cpu)
 {
-	return per_cpu_ptr(&koracle_preds, cpu);
-}
-
-/* Task in @slot of tuple @f, or -1 for "none of them". */
-static s32 koracle_slot_pid(const struct koracle_feat *f, u8 slot)
-{
-	return slot < KORACLE_K ? f->slot_pid[slot] : -1;
-}
-
-static void koracle_score(struct koracle_pred *p, u8 label)
-{
-	if (label == KORACLE_LABEL_NA)
-		return;
-	WRITE_ONCE(p->n.predictions, p->n.predictions + 1);
-	if (label >= KORACLE_K)
-		return;
-	if (p->pred_slot == label)
-		WRITE_ONCE(p->n.hits, p->n.hits + 1);
-	if (p->base_slot == label)
-		WRITE_ONCE(p->n.baseline_hits, p->n.baseline_hits + 1);
-	if (p->pub_slot == label)
-		WRITE_ONCE(p->n.published_hits, p->n.published_hits + 1);
+	return per_cpu(koracle_preds, cpu);
 }
 
 /*
- * Apply @e to @cpu's encoder; at a SWITCH, score, predict, publish and fill
- * @e's prediction fields. Caller holds @cpu's stream lock (irqs off).
+ * Apply @e to @cpu's predictor; at a SWITCH, score, advance the model and
+ * fill @e's prediction fields. Caller holds @cpu's stream lock (irqs off).
  */
 void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 {
-	struct koracle_pred *p = koracle_pred(cpu);
-	struct koracle_feat *f = &p->f;
-	u8 label, slot;
-	u64 end = 0;	/* ns, local_clock() after the step, 0 not taken */
-	s32 pid;
+	struct koracle_predictor *p = koracle_pred(cpu);
+	const struct koracle_qmodel *m;
+	u8 slot = KORACLE_SLOT_NONE;
+	u64 start, end;	/* ns, local_clock() */
+	void *state;
 
-	/* true at a SWITCH only: the tuple and label are filled */
-	if (!koracle_enc_event(p->enc, e, f, &label))
+	if (!koracle_predictor_encode(p, e))
 		return;
-	koracle_score(p, label);
-	koracle_gate_score(&p->gate, p->pred_slot, p->base_slot, label);
-	slot = koracle_model_step(cpu, f, &end);
+	m = koracle_model_get(cpu, &state);
+	if (m) {
+		start = local_clock();
+		slot = koracle_predictor_model(p, m, state);
+		end = local_clock();
+		koracle_latency_add(cpu, KORACLE_LAT_STEP, end - start);
+	} else {
+		end = local_clock();
+	}
+	koracle_predictor_publish(p, slot, e);
 	/*
 	 * The stream's timestamp, taken just before the encoder ran, starts
 	 * the measurement: one clock read fewer in the scheduler. It can lie
 	 * ahead of this CPU's clock by cross-CPU skew (ring.c): clamp to 0.
 	 */
-	if (!end)
-		end = local_clock();
-	koracle_latency_add(cpu, KORACLE_LAT_SWITCH,
-			    end - min(end, e->ts_ns));
-
-	p->pred_slot = slot;
-	p->base_slot = f->sel_pick;
-	pid = koracle_slot_pid(f, slot);
-	/* no model: the gate takes the selector's */
-	p->pub_slot = koracle_gate_choose(&p->gate, slot, f->sel_pick);
-	WRITE_ONCE(p->next_pid, koracle_slot_pid(f, p->pub_slot));
-
-	e->flags |= KORACLE_RF_PRED;
-	e->pred_slot = slot;
-	e->base_slot = f->sel_pick;
-	e->pred_pid = pid;
+	koracle_latency_add(cpu, KORACLE_LAT_SWITCH, end - min(end, e->ts_ns));
 }
 
 /*
- * Restart @cpu's predictor from an empty list: encoder, model state, pending
- * predictions. The counters stay. Caller holds @cpu's stream lock.
+ * Restart @cpu's predictor from an empty list: encoder, gate, model state.
+ * The counters stay. Caller holds @cpu's stream lock.
  */
 void koracle_predict_reset(unsigned int cpu)
 {
-	struct koracle_pred *p = koracle_pred(cpu);
-
-	koracle_enc_init(p->enc);
-	koracle_gate_init(&p->gate);
+	koracle_predictor_init(koracle_pred(cpu));
 	koracle_model_reset_state(cpu);
-	p->pred_slot = KORACLE_SLOT_NONE;
-	p->base_slot = KORACLE_SLOT_NONE;
-	p->pub_slot = KORACLE_SLOT_NONE;
-	WRITE_ONCE(p->next_pid, -1);
 }
 
 static void koracle_predict_reset_fn(unsigned int cpu, void *arg)
@@ -162,13 +93,7 @@ void koracle_predict_reset_all(void)
 
 static void koracle_zero_fn(unsigned int cpu, void *arg)
 {
-	struct koracle_pred *p = koracle_pred(cpu);
-
-	WRITE_ONCE(p->n.predictions, 0);
-	WRITE_ONCE(p->n.hits, 0);
-	WRITE_ONCE(p->n.baseline_hits, 0);
-	WRITE_ONCE(p->n.published_hits, 0);
-	koracle_gate_init(&p->gate);
+	koracle_predictor_zero(koracle_pred(cpu));
 }
 
 /*
@@ -186,7 +111,7 @@ void koracle_predict_zero_counts(void)
 /* Lockless snapshot; each counter is exact, the four need not agree. */
 void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 {
-	struct koracle_pred *p = koracle_pred(cpu);
+	struct koracle_predictor *p = koracle_pred(cpu);
 
 	c->predictions = READ_ONCE(p->n.predictions);
 	c->hits = READ_ONCE(p->n.hits);
@@ -194,9 +119,37 @@ void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 	c->published_hits = READ_ONCE(p->n.published_hits);
 }
 
+struct koracle_peek {
+	struct koracle_feat snap;	/* scratch, off the sysfs stack */
+	s32 pid;
+};
+
+static void koracle_peek_fn(unsigned int cpu, void *arg)
+{
+	struct koracle_peek *pk = arg;
+	const struct koracle_qmodel *m;
+	void *state;
+
+	m = koracle_model_get(cpu, &state);
+	pk->pid = koracle_predictor_peek(koracle_pred(cpu), m, state,
+					 koracle_ring_now(cpu), &pk->snap);
+}
+
+/*
+ * @cpu's prediction as it stands now, -1 none: formed under the stream lock
+ * from every event so far. Process context (it takes the lock irqsave).
+ */
 s32 koracle_predict_next_pid(unsigned int cpu)
 {
-	return READ_ONCE(koracle_pred(cpu)->next_pid);
+	struct koracle_peek *pk = kmalloc(sizeof(*pk), GFP_KERNEL);
+	s32 pid;
+
+	if (!pk)
+		return -1;
+	koracle_ring_call(cpu, koracle_peek_fn, pk);
+	pid = pk->pid;
+	kfree(pk);
+	return pid;
 }
 
 /* Called after the probes are gone (or before they came). */
@@ -205,10 +158,8 @@ void koracle_predict_exit(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct koracle_pred *p = koracle_pred(cpu);
-
-		kfree(p->enc);
-		p->enc = NULL;
+		kfree(per_cpu(koracle_preds, cpu));
+		per_cpu(koracle_preds, cpu) = NULL;
 	}
 }
 
@@ -217,23 +168,17 @@ int koracle_predict_init(void)
 	unsigned int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct koracle_pred *p = koracle_pred(cpu);
+		struct koracle_predictor *p;
 
-		memset(p, 0, sizeof(*p));
-		p->enc = kmalloc_node(sizeof(*p->enc), GFP_KERNEL,
-				      cpu_to_node(cpu));
-		if (!p->enc)
-			goto err_free_encoders;
-		koracle_enc_init(p->enc);
-		koracle_gate_init(&p->gate);
-		p->pred_slot = KORACLE_SLOT_NONE;
-		p->base_slot = KORACLE_SLOT_NONE;
-		p->pub_slot = KORACLE_SLOT_NONE;
-		p->next_pid = -1;
+		p = kzalloc_node(sizeof(*p), GFP_KERNEL, cpu_to_node(cpu));
+		if (!p)
+			goto err_free_predictors;
+		koracle_predictor_init(p);
+		per_cpu(koracle_preds, cpu) = p;
 	}
 	return 0;
 
-err_free_encoders:
+err_free_predictors:
 	koracle_predict_exit();
 	return -ENOMEM;
 }

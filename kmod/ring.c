@@ -113,6 +113,14 @@ out_unlock:
 	raw_spin_unlock_irqrestore(&r->lock, flags);
 }
 
+u64 koracle_ring_now(unsigned int cpu)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+
+	lockdep_assert_held(&r->lock);
+	return max(local_clock(), r->last_ts);
+}
+
 /* Run @fn(@cpu, @arg) under @cpu's stream lock (irqs off). */
 void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
 		       void *arg)

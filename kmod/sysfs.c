@@ -16,7 +16,8 @@
  *                      koracle's own accuracy (= baseline_hits, no model)
  *   cpuN/events    ro  records produced into CPU N's stream
  *   cpuN/dropped   ro  records of CPU N's stream lost
- *   cpuN/next_pid  ro  CPU N's predicted next task: with a model the
+ *   cpuN/next_pid  ro  CPU N's predicted next task, formed when read from
+ *                      every event of its stream so far: with a model the
  *                      gate's choice of the model's and the selector's
  *                      pick (predict.c), else the selector's; -1 none
  *   cpuN/next_comm ro  that task's name, looked up now; empty if none/gone
@@ -38,6 +39,7 @@
 
 #include "koracle.h"
 #include "blob.h"
+#include "predictor.h"
 
 static struct kobject *koracle_kobj;
 
@@ -217,8 +219,8 @@ static ssize_t cpu_next_pid_show(struct kobject *kobj,
 }
 
 /*
- * The predicted task's name, looked up at read time: the probe publishes a
- * pid only. pid 0 is this CPU's idle task, which has no struct pid.
+ * The predicted task's name, looked up at read time (a second prediction:
+ * it may name a later task than a next_pid read just before). pid 0 is this CPU's idle task, which has no struct pid.
  */
 static ssize_t cpu_next_comm_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)

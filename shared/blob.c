@@ -301,6 +301,9 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	k = m->kernel;
 	for (i = 1; i < KORACLE_EF_COUNT; i++)
 		m->ev_off[i] = m->ev_off[i - 1] + h->ev_vocab[i - 1];
+	for (i = 0; i < KORACLE_EF_COUNT; i++)
+		if (!(m->ev_ignore >> i & 1))
+			m->ev_used[m->nev_used++] = i;
 	m->ngroups = h->ngroups;
 	for (i = 0; i < m->ngroups; i++) {
 		struct koracle_qgroup *g = &m->group[i];
@@ -356,6 +359,27 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	m->state_size = off;
 	macs = 2 * m->blocks * k * C * C + H * C + KORACLE_K * H;
 	m->macs = macs;
+	m->cost = macs + KORACLE_K * m->ngroups * (H / 2);
+}
+
+#define KORACLE_STR(x)	#x
+#define KORACLE_XSTR(x)	KORACLE_STR(x)
+
+/* The per-switch budget (tcn_q.h), on the filled dimensions. */
+static int koracle_blob_check_budget(const struct koracle_qmodel *m,
+				     const char **why)
+{
+	if (m->cost > KORACLE_Q_BUDGET_COST)
+		return koracle_blob_bad(why,
+					"over the per-switch budget: MACs + slot-table adds exceed "
+					KORACLE_XSTR(KORACLE_Q_BUDGET_COST)
+					" (the default model needs 304; use fewer channels, blocks or taps)");
+	if (m->state_size > KORACLE_Q_BUDGET_STATE)
+		return koracle_blob_bad(why,
+					"over the per-switch budget: streaming state exceeds "
+					KORACLE_XSTR(KORACLE_Q_BUDGET_STATE)
+					" bytes per CPU (fewer blocks or channels)");
+	return 0;
 }
 
 int koracle_blob_parse(const void *blob, size_t len,
@@ -385,9 +409,11 @@ int koracle_blob_parse(const void *blob, size_t len,
 	if (ret)
 		return ret;
 	koracle_blob_fill(blob, h, m);
-	ret = koracle_blob_check_layer(m->head_w, m->channels, m->head_b,
-				       m->head_mult, m->head_shift, m->hidden,
-				       why);
+	ret = koracle_blob_check_budget(m, why);
+	if (!ret)
+		ret = koracle_blob_check_layer(m->head_w, m->channels,
+					       m->head_b, m->head_mult,
+					       m->head_shift, m->hidden, why);
 	for (l = 0; !ret && l < 2 * m->blocks; l++)
 		ret = koracle_blob_check_layer(m->conv[l].w,
 					       m->kernel * m->channels,

@@ -3,22 +3,27 @@
  * The per-CPU feature encoder (features.h): candidate-list bookkeeping, the
  * tuple emitted at each SWITCH, and its label.
  *
- * The list is an array in MRU order. "Touching" a task (any activity on this
- * CPU) moves it to slot 0, shifting the slots in front of it down by one; a
- * task not in the list takes slot 0 and the task in slot K-1, if any, falls
- * out. Removing a task shifts the slots behind it up. Both are O(K).
+ * The list is two small arrays in MRU order, the pids and the storage index
+ * of each slot's state. "Touching" a task (any activity on this CPU) moves it
+ * to slot 0, shifting the entries in front of it down by one; a task not in
+ * the list takes slot 0 and the task in slot K-1, if any, falls out.
+ * Removing a task shifts the entries behind it up. Both are O(K) on at most
+ * 64 + 16 bytes; the slot states themselves never move.
  *
- * Runnable order is kept as a sequence number taken when a slot becomes
- * runnable, not as a timestamp: a wakeup recorded on another CPU carries that
- * CPU's clock, while the order of this CPU's stream is exact (DESIGN.md,
- * "Exact replay").
+ * Runnable order is a rank kept per slot: a slot that becomes runnable is
+ * the newest (rank nrun), one that stops being runnable closes its gap
+ * (ranks above it drop by one). The vruntime rank is kept the same way,
+ * with ties broken by the order of becoming runnable, a sequence number and
+ * not a timestamp: a wakeup recorded on another CPU carries that CPU's
+ * clock, while the order of this CPU's stream is exact (DESIGN.md, "Exact
+ * replay"). Each is O(K) when a slot changes, and free at a snapshot.
  */
 #include "features.h"
 
 #define KORACLE_NICE0_WEIGHT	1024	/* sched_prio_to_weight[20] */
 
 const u8 koracle_slot_vocab[KORACLE_SF_COUNT] = {
-	[KORACLE_SF_STATE] = 4,
+	[KORACLE_SF_STATE] = KORACLE_SS_COUNT,
 	[KORACLE_SF_WAIT] = KORACLE_TIME_BUCKETS,
 	[KORACLE_SF_FIFO] = KORACLE_K + 1,
 	[KORACLE_SF_LIFO] = KORACLE_K + 1,
@@ -73,89 +78,235 @@ u8 koracle_time_bucket(u64 ns)
 	return (u8)b;
 }
 
+/* The row of a slot that is no candidate, but for its MRU position. */
+static const u8 koracle_masked_row[KORACLE_SF_COUNT] = {
+	[KORACLE_SF_FIFO] = KORACLE_K,
+	[KORACLE_SF_LIFO] = KORACLE_K,
+	[KORACLE_SF_VR_RANK] = KORACLE_K,
+};
+
 static void koracle_slot_clear(struct koracle_slot *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->pid = -1;
 	s->waker = -1;
+	s->fifo = KORACLE_K;
+	s->vr_rank = KORACLE_K;
 }
 
-void koracle_enc_init(struct koracle_enc *enc)
+void koracle_enc_init(struct koracle_enc *enc, enum koracle_horizon horizon)
 {
-	int i;
+	u8 i;
 
 	memset(enc, 0, sizeof(*enc));
 	for (i = 0; i < KORACLE_K; i++) {
+		enc->pid[i] = -1;
+		enc->idx[i] = i;
 		koracle_slot_clear(&enc->slots[i]);
-		enc->last_pids[i] = -1;
 	}
 	koracle_rules_init(&enc->rules);
+	enc->horizon = horizon;
 	enc->cur_pid = -1;
+	enc->last_prev = -1;
+	enc->idle = -1;
 }
 
+/* MRU position of @pid, or -1. */
 static int koracle_find(const struct koracle_enc *enc, s32 pid)
 {
 	int i;
 
 	if (pid < 0)
 		return -1;
-	for (i = 0; i < KORACLE_K; i++)
-		if (enc->slots[i].pid == pid)
+	for (i = 0; i < enc->nocc; i++)
+		if (enc->pid[i] == pid)
 			return i;
 	return -1;
 }
 
-/* Move @pid to slot 0, inserting it (and evicting slot K-1) if absent. */
-static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
-{
-	struct koracle_slot keep;
-	int i = koracle_find(enc, pid);
+/* Index of the lowest set bit of a nonzero mask. */
+#ifdef __KERNEL__
+#define koracle_ctz(v)	__ffs(v)
+#else
+#define koracle_ctz(v)	__builtin_ctz(v)
+#endif
 
-	if (i >= 0) {
-		keep = enc->slots[i];
-	} else {
-		i = KORACLE_K - 1;
-		if (enc->slots[i].pid >= 0)
-			enc->stats.evictions++;
-		koracle_slot_clear(&keep);
-		keep.pid = pid;
+/* Visit the storage of every runnable slot: @t, by @m over enc->runmask. */
+#define koracle_for_each_runnable(enc, t, m)				\
+	for ((m) = (enc)->runmask;					\
+	     (m) && ((t) = &(enc)->slots[(enc)->idx[koracle_ctz(m)]], 1); \
+	     (m) &= (m) - 1)
+
+/* Strict order of the vruntime ranks: smaller vruntime, then runnable first. */
+static bool koracle_vr_before(const struct koracle_slot *a,
+			      const struct koracle_slot *b)
+{
+	if (a->vruntime != b->vruntime)
+		return a->vruntime < b->vruntime;
+	/* sequence numbers wrap: compare their difference */
+	return (s32)(a->run_seq - b->run_seq) < 0;
+}
+
+/* Rank runnable slot @s by its vruntime, moving the ranks behind it up. */
+static void koracle_vr_insert(struct koracle_enc *enc, struct koracle_slot *s)
+{
+	struct koracle_slot *t;
+	u8 rank = 0;
+	u32 m;
+
+	koracle_for_each_runnable(enc, t, m) {
+		if (t == s || t->vr_rank >= KORACLE_K)
+			continue;
+		if (koracle_vr_before(t, s))
+			rank++;
+		else
+			t->vr_rank++;
 	}
-	memmove(&enc->slots[1], &enc->slots[0], i * sizeof(enc->slots[0]));
-	enc->slots[0] = keep;
-	return &enc->slots[0];
+	s->vr_rank = rank;
 }
 
-static void koracle_remove(struct koracle_enc *enc, s32 pid)
+static void koracle_vr_remove(struct koracle_enc *enc, struct koracle_slot *s)
 {
-	int i = koracle_find(enc, pid);
+	struct koracle_slot *t;
+	u32 m;
 
-	if (i < 0)
+	koracle_for_each_runnable(enc, t, m)
+		if (t->vr_rank > s->vr_rank && t->vr_rank < KORACLE_K)
+			t->vr_rank--;
+	s->vr_rank = KORACLE_K;
+}
+
+/* @s, at MRU position @pos, stops waiting: close its gap in the ranks. */
+static void koracle_run_clear(struct koracle_enc *enc, struct koracle_slot *s,
+			      int pos)
+{
+	struct koracle_slot *t;
+	u32 m;
+
+	s->waker = -1;
+	if (!s->runnable)
 		return;
-	memmove(&enc->slots[i], &enc->slots[i + 1],
-		(KORACLE_K - 1 - i) * sizeof(enc->slots[0]));
-	koracle_slot_clear(&enc->slots[KORACLE_K - 1]);
+	koracle_for_each_runnable(enc, t, m)
+		if (t->fifo > s->fifo)
+			t->fifo--;
+	if (s->vr_rank < KORACLE_K)
+		koracle_vr_remove(enc, s);
+	s->runnable = 0;
+	s->fifo = KORACLE_K;
+	enc->runmask &= ~(1U << pos);
+	enc->nrun--;
 }
 
-/* Mark runnable unless it already waits (keep its place in line) or is idle. */
+/*
+ * Mark the slot just touched (MRU position 0) runnable, unless it already
+ * waits (it keeps its place in line) or is the idle task.
+ */
 static void koracle_set_runnable(struct koracle_enc *enc,
-				 struct koracle_slot *s, u64 ts, s32 waker)
+				 struct koracle_slot *s, s32 pid, u64 ts,
+				 s32 waker)
 {
-	if (s->pid == 0 || s->runnable)
+	if (pid == 0 || s->runnable)
 		return;
 	s->runnable = 1;
 	s->runnable_ns = ts;
 	s->run_seq = ++enc->run_seq;
 	s->waker = waker;
+	s->fifo = enc->nrun++;
+	enc->runmask |= 1;
+	if (s->has_vr)
+		koracle_vr_insert(enc, s);
 }
 
-static void koracle_snapshot(struct koracle_slot *s,
-			     const struct koracle_event *ev)
+/* SF_WEIGHT of a load weight: 0 unknown, 1 < nice 0, 2 nice 0, 3 > nice 0. */
+static u8 koracle_weight_class(u32 weight)
 {
+	if (!weight)
+		return 0;
+	if (weight < KORACLE_NICE0_WEIGHT)
+		return 1;
+	return weight == KORACLE_NICE0_WEIGHT ? 2 : 3;
+}
+
+/* A kernel record describes the task: keep its vruntime and weight. */
+static void koracle_kernel_info(struct koracle_enc *enc,
+				struct koracle_slot *s,
+				const struct koracle_event *ev)
+{
+	bool ranked = s->vr_rank < KORACLE_K;
+
 	if (!(ev->flags & KORACLE_RF_KERNEL))
 		return;
+	if (ranked)
+		koracle_vr_remove(enc, s);
 	s->vruntime = ev->vruntime;
-	s->weight = ev->weight;
+	s->wclass = koracle_weight_class(ev->weight);
 	s->has_vr = 1;
+	if (s->runnable)
+		koracle_vr_insert(enc, s);
+}
+
+/* Move @pid to slot 0, inserting it (and evicting slot K-1) if absent. */
+static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
+{
+	int i = koracle_find(enc, pid);
+	u32 below, mask = enc->runmask;
+	u8 st;
+
+	if (i < 0) {
+		if (enc->nocc == KORACLE_K) {
+			i = KORACLE_K - 1;
+			enc->stats.evictions++;
+			koracle_run_clear(enc, &enc->slots[enc->idx[i]], i);
+			mask = enc->runmask;
+			if (enc->idle == i)
+				enc->idle = -1;
+		} else {
+			i = enc->nocc++;
+		}
+		koracle_slot_clear(&enc->slots[enc->idx[i]]);
+	}
+	if (pid == 0)
+		enc->idle = 0;
+	else if (enc->idle >= 0 && enc->idle < i)
+		enc->idle++;
+	/* positions below @i move up one, @i's bit goes to 0 */
+	below = mask & ((1U << i) - 1);
+	enc->runmask = (mask & ~((2U << i) - 1)) | below << 1 | (mask >> i & 1);
+	st = enc->idx[i];
+	/* at most 15 entries: a loop beats a call to memmove() */
+	for (; i > 0; i--) {
+		enc->pid[i] = enc->pid[i - 1];
+		enc->idx[i] = enc->idx[i - 1];
+	}
+	enc->pid[0] = pid;
+	enc->idx[0] = st;
+	return &enc->slots[st];
+}
+
+static void koracle_remove(struct koracle_enc *enc, s32 pid)
+{
+	int i = koracle_find(enc, pid), last = enc->nocc - 1;
+	u32 mask;
+	u8 st;
+
+	if (i < 0)
+		return;
+	st = enc->idx[i];
+	koracle_run_clear(enc, &enc->slots[st], i);
+	koracle_slot_clear(&enc->slots[st]);
+	if (pid == 0)
+		enc->idle = -1;
+	else if (enc->idle > i)
+		enc->idle--;
+	/* positions above @i move down one */
+	mask = enc->runmask;
+	enc->runmask = (mask & ((1U << i) - 1)) | (mask >> (i + 1)) << i;
+	for (; i < last; i++) {
+		enc->pid[i] = enc->pid[i + 1];
+		enc->idx[i] = enc->idx[i + 1];
+	}
+	enc->pid[last] = -1;
+	enc->idx[last] = st;
+	enc->nocc--;
 }
 
 static u8 koracle_prev_class(const struct koracle_event *ev)
@@ -173,184 +324,199 @@ static u8 koracle_prev_class(const struct koracle_event *ev)
 	return KORACLE_PC_OTHER;
 }
 
-static u8 koracle_weight_class(const struct koracle_slot *s)
+/* Features of candidate slot @j (state @state) at @now (ns). */
+static void koracle_candidate(const struct koracle_enc *enc, u8 j, u8 state,
+			      u64 now, u8 f[KORACLE_SF_COUNT])
 {
-	if (!s->has_vr || !s->weight)
-		return 0;
-	if (s->weight < KORACLE_NICE0_WEIGHT)
-		return 1;
-	return s->weight == KORACLE_NICE0_WEIGHT ? 2 : 3;
+	const struct koracle_slot *s = &enc->slots[enc->idx[j]];
+
+	f[KORACLE_SF_STATE] = state;
+	f[KORACLE_SF_WAIT] = s->runnable ?
+			     koracle_time_bucket(now > s->runnable_ns ?
+						 now - s->runnable_ns : 0) : 0;
+	f[KORACLE_SF_FIFO] = s->fifo;
+	f[KORACLE_SF_LIFO] = s->runnable ? enc->nrun - 1 - s->fifo : KORACLE_K;
+	f[KORACLE_SF_WOKEN_BY_CUR] = s->waker >= 0 && s->waker == enc->cur_pid;
+	f[KORACLE_SF_WOKEN_BY_PREV] = s->waker >= 0 &&
+				      s->waker == enc->last_prev;
+	f[KORACLE_SF_VR_RANK] = s->vr_rank;
+	f[KORACLE_SF_WEIGHT] = s->wclass;
+	f[KORACLE_SF_RULES] = 0;
+	f[KORACLE_SF_MRU] = j;
+}
+
+/* Bit j: slot j's rules (bit r: rule r picks it, KORACLE_SEL_BIT: sel). */
+static void koracle_rule_bits(struct koracle_feat *f, u16 only)
+{
+	u8 r, p;
+
+	for (r = 0; r < KORACLE_RULE_COUNT; r++) {
+		p = f->rule_pick[r];
+		if (p < KORACLE_K && (only >> p & 1))
+			f->slot[p][KORACLE_SF_RULES] |= 1 << r;
+	}
+	p = f->sel_pick;
+	if (p < KORACLE_K && (only >> p & 1))
+		f->slot[p][KORACLE_SF_RULES] |= 1 << KORACLE_SEL_BIT;
 }
 
 /*
- * FIFO rank (oldest runnable 0) and vruntime rank of every runnable slot.
- * The runnable slots are gathered first, so the pairwise comparison costs
- * nrun^2, not K^2 (nrun is a handful on real traces).
+ * The point of the list as it stands at @now: the last switch's features,
+ * the candidates' rows (the only ones the model reads; the others are for
+ * koracle_feat_complete()), the rules' picks. O(candidates), not O(K).
  */
-static u8 koracle_ranks(const struct koracle_enc *enc, u8 fifo[KORACLE_K],
-			u8 vr[KORACLE_K])
+static void koracle_snapshot(const struct koracle_enc *enc, u64 now,
+			     struct koracle_feat *out)
 {
-	const struct koracle_slot *a, *b;
-	u8 run[KORACLE_K], nrun = 0;
-	int i, j;
+	u8 fifo = KORACLE_K, lifo = KORACLE_K;
+	int idle = enc->idle;
+	u32 m, cand = enc->runmask;
 
-	for (i = 0; i < KORACLE_K; i++) {
-		fifo[i] = KORACLE_K;
-		vr[i] = KORACLE_K;
-		if (enc->slots[i].pid >= 0 && enc->slots[i].runnable)
-			run[nrun++] = (u8)i;
+	memcpy(out->ev, enc->evf, sizeof(out->ev));
+	memcpy(out->slot_pid, enc->pid, sizeof(out->slot_pid));
+	if (idle >= 0 && enc->cur_pid != 0) {
+		cand |= 1U << idle;
+		koracle_candidate(enc, idle, KORACLE_SS_IDLE, now,
+				  out->slot[idle]);
 	}
-	for (i = 0; i < nrun; i++) {
-		a = &enc->slots[run[i]];
-		fifo[run[i]] = 0;
-		vr[run[i]] = a->has_vr ? 0 : KORACLE_K;
-		for (j = 0; j < nrun; j++) {
-			b = &enc->slots[run[j]];
-			if (j == i)
-				continue;
-			/* sequence numbers wrap: compare their difference */
-			if ((s32)(b->run_seq - a->run_seq) < 0)
-				fifo[run[i]]++;
-			if (a->has_vr && b->has_vr &&
-			    (b->vruntime < a->vruntime ||
-			     (b->vruntime == a->vruntime &&
-			      (s32)(b->run_seq - a->run_seq) < 0)))
-				vr[run[i]]++;
-		}
+	for (m = enc->runmask; m; m &= m - 1) {
+		u8 j = koracle_ctz(m);
+		const struct koracle_slot *s = &enc->slots[enc->idx[j]];
+
+		koracle_candidate(enc, j, KORACLE_SS_RUNNABLE, now,
+				  out->slot[j]);
+		if (s->fifo == 0)
+			fifo = j;
+		if (s->fifo == enc->nrun - 1)
+			lifo = j;
 	}
-	return nrun;
+	out->cand = cand;
+	out->sel_pick = koracle_rules_pick(&enc->rules, out->slot_pid, fifo,
+					   lifo, out->rule_pick);
+	koracle_rule_bits(out, cand);
+	out->coverage_hint = enc->nocc;
 }
 
-static void koracle_emit(struct koracle_enc *enc,
-			 const struct koracle_event *ev, u8 in_slot,
-			 u8 pclass, u8 dt, struct koracle_feat *out)
+void koracle_feat_complete(struct koracle_feat *f)
 {
-	u8 fifo[KORACLE_K], vr[KORACLE_K], pick[KORACLE_RULE_COUNT];
-	u8 nrun, sel, occupied = 0, *f;
-	const struct koracle_slot *s;
-	u64 wait;	/* ns */
-	int i, r;
+	u8 j;
 
-	memset(out, 0, sizeof(*out));
-	for (i = 0; i < KORACLE_K; i++)
-		out->slot_pid[i] = enc->slots[i].pid;
-	nrun = koracle_ranks(enc, fifo, vr);
-	sel = koracle_rules_predict(&enc->rules, out->slot_pid, fifo, nrun,
-				    pick);
-
-	for (i = 0; i < KORACLE_K; i++) {
-		s = &enc->slots[i];
-		f = out->slot[i];
-		f[KORACLE_SF_MRU] = (u8)i;
-		f[KORACLE_SF_FIFO] = fifo[i];
-		f[KORACLE_SF_LIFO] = fifo[i] < KORACLE_K ?
-				     nrun - 1 - fifo[i] : KORACLE_K;
-		f[KORACLE_SF_VR_RANK] = vr[i];
-		if (s->pid < 0)
+	for (j = 0; j < KORACLE_K; j++) {
+		if (f->cand >> j & 1)
 			continue;
-		occupied++;
-		if (s->pid == enc->cur_pid)
-			f[KORACLE_SF_STATE] = KORACLE_SS_CURRENT;
-		else if (s->runnable)
-			f[KORACLE_SF_STATE] = KORACLE_SS_RUNNABLE;
-		else
-			f[KORACLE_SF_STATE] = KORACLE_SS_BLOCKED;
-		if (s->runnable) {
-			wait = ev->ts_ns > s->runnable_ns ?
-			       ev->ts_ns - s->runnable_ns : 0;
-			f[KORACLE_SF_WAIT] = koracle_time_bucket(wait);
-		}
-		f[KORACLE_SF_WOKEN_BY_CUR] = s->waker >= 0 &&
-					     s->waker == enc->cur_pid;
-		f[KORACLE_SF_WOKEN_BY_PREV] = s->waker >= 0 &&
-					      s->waker == ev->prev_pid;
-		f[KORACLE_SF_WEIGHT] = koracle_weight_class(s);
+		memcpy(f->slot[j], koracle_masked_row, KORACLE_SF_COUNT);
+		f->slot[j][KORACLE_SF_MRU] = j;
 	}
-	/* rules only ever pick occupied slots */
-	for (r = 0; r < KORACLE_RULE_COUNT; r++)
-		if (pick[r] < KORACLE_K)
-			out->slot[pick[r]][KORACLE_SF_RULES] |= 1 << r;
-	if (sel < KORACLE_K)
-		out->slot[sel][KORACLE_SF_RULES] |= 1 << KORACLE_SEL_BIT;
-
-	out->ev[KORACLE_EF_IN_SLOT] = in_slot;
-	out->ev[KORACLE_EF_PREV_STATE] = pclass;
-	out->ev[KORACLE_EF_DT] = dt;
-	out->ev[KORACLE_EF_COMM] = koracle_comm_hash(ev->comm) &
-				   (KORACLE_COMM_BUCKETS - 1);
-	out->ev[KORACLE_EF_NRUN] = nrun;
-	out->ev[KORACLE_EF_SEL_RULE] = enc->rules.selected;
-	out->ev[KORACLE_EF_SEL_HITS] = koracle_rules_sel_eighths(&enc->rules);
-	memcpy(out->rule_pick, pick, sizeof(pick));
-	out->sel_pick = sel;
-	out->coverage_hint = occupied;
+	koracle_rule_bits(f, (u16)~f->cand);
 }
 
-static u8 koracle_label(const struct koracle_enc *enc, s32 in)
+bool koracle_enc_peek(const struct koracle_enc *enc, u64 now_ns,
+		      struct koracle_feat *out)
+{
+	if (!enc->have_prev)
+		return false;
+	koracle_snapshot(enc, now_ns, out);
+	return true;
+}
+
+/* Class of @pid in @f's snapshot: its slot, or KORACLE_K. */
+static u8 koracle_class_of(const struct koracle_feat *f, s32 pid)
 {
 	u8 i;
 
-	if (!enc->have_pred)
-		return KORACLE_LABEL_NA;
-	if (in < 0)
+	if (pid < 0)
 		return KORACLE_K;
 	for (i = 0; i < KORACLE_K; i++)
-		if (enc->last_pids[i] == in)
+		if (f->slot_pid[i] == pid)
 			return i;
 	return KORACLE_K;
 }
 
-static void koracle_switch(struct koracle_enc *enc,
-			   const struct koracle_event *ev,
-			   struct koracle_feat *out, u8 *label)
+/* prev's switch-out, then next's switch-in. */
+static void koracle_apply_switch(struct koracle_enc *enc,
+				 const struct koracle_event *ev, u8 pclass)
 {
 	s32 prev = ev->prev_pid, next = ev->next_pid;
-	u8 pclass = koracle_prev_class(ev);
 	struct koracle_slot *s;
-	u8 in_slot, dt = 0;
-	int i;
 
-	enc->stats.switches++;
-	if (enc->cur_pid >= 0 && prev != enc->cur_pid)
-		enc->stats.chain_breaks++;
-	*label = koracle_label(enc, next);
-	i = koracle_find(enc, next);
-	in_slot = i < 0 ? KORACLE_K : (u8)i;
-	if (enc->last_switch_ns)
-		dt = koracle_time_bucket(ev->ts_ns > enc->last_switch_ns ?
-					 ev->ts_ns - enc->last_switch_ns : 0);
-
-	/* prev's switch-out, then next's switch-in */
 	if (prev >= 0) {
 		if (pclass == KORACLE_PC_DEAD) {
 			koracle_remove(enc, prev);
 		} else {
 			s = koracle_touch(enc, prev);
-			koracle_snapshot(s, ev);	/* prev's vruntime */
-			if (pclass == KORACLE_PC_PREEMPTED) {
-				koracle_set_runnable(enc, s, ev->ts_ns, -1);
-			} else {
-				s->runnable = 0;
-				s->waker = -1;
-			}
+			koracle_kernel_info(enc, s, ev);	/* prev's vruntime */
+			if (pclass == KORACLE_PC_PREEMPTED)
+				koracle_set_runnable(enc, s, prev, ev->ts_ns, -1);
+			else
+				koracle_run_clear(enc, s, 0);
 		}
 	}
-	if (next >= 0) {
-		s = koracle_touch(enc, next);
-		s->runnable = 0;
-		s->waker = -1;
-	}
+	if (next >= 0)
+		koracle_run_clear(enc, koracle_touch(enc, next), 0);
 	enc->cur_pid = next;
-	enc->last_switch_ns = ev->ts_ns;
+	enc->last_prev = prev;
+}
 
-	koracle_rules_update(&enc->rules, *label, next);
-	koracle_emit(enc, ev, in_slot, pclass, dt, out);
-	memcpy(enc->last_pids, out->slot_pid, sizeof(enc->last_pids));
-	enc->have_pred = 1;
+static bool koracle_switch(struct koracle_enc *enc,
+			   const struct koracle_event *ev, u8 *label)
+{
+	u8 pclass = koracle_prev_class(ev), dt = 0, in_slot;
+	bool point = enc->have_prev;
+	int i;
+
+	enc->stats.switches++;
+	if (enc->cur_pid >= 0 && ev->prev_pid != enc->cur_pid)
+		enc->stats.chain_breaks++;
+	i = koracle_find(enc, ev->next_pid);
+	in_slot = i < 0 ? KORACLE_K : (u8)i;
+	if (point && enc->horizon == KORACLE_HZ_CURRENT) {
+		koracle_snapshot(enc, ev->ts_ns, &enc->point);
+		*label = in_slot;	/* the snapshot is the list now */
+	} else if (point) {
+		*label = koracle_class_of(&enc->point, ev->next_pid);
+	}
+	koracle_rules_update(&enc->rules, point ? enc->point.rule_pick : NULL,
+			     point ? *label : KORACLE_LABEL_NA, ev->next_pid);
+	if (enc->last_switch_ns)
+		dt = koracle_time_bucket(ev->ts_ns > enc->last_switch_ns ?
+					 ev->ts_ns - enc->last_switch_ns : 0);
+	enc->last_switch_ns = ev->ts_ns;
+	koracle_apply_switch(enc, ev, pclass);
+
+	enc->evf[KORACLE_EF_IN_SLOT] = in_slot;
+	enc->evf[KORACLE_EF_PREV_STATE] = pclass;
+	enc->evf[KORACLE_EF_DT] = dt;
+	enc->evf[KORACLE_EF_COMM] = koracle_comm_hash(ev->comm) &
+				    (KORACLE_COMM_BUCKETS - 1);
+	enc->evf[KORACLE_EF_NRUN] = enc->nrun;
+	enc->evf[KORACLE_EF_SEL_RULE] = enc->rules.selected;
+	enc->evf[KORACLE_EF_SEL_HITS] = koracle_rules_sel_eighths(&enc->rules);
+	enc->have_prev = 1;
+	if (enc->horizon == KORACLE_HZ_LEAD)
+		koracle_snapshot(enc, ev->ts_ns, &enc->point);
+	return point;
+}
+
+/* A task woken (or created) onto this CPU. */
+static void koracle_wakeup(struct koracle_enc *enc,
+			   const struct koracle_event *ev)
+{
+	s32 pid = ev->next_pid;
+	struct koracle_slot *s = koracle_touch(enc, pid);
+
+	if (ev->type == KORACLE_EV_WAKEUP_NEW && s->runnable) {
+		/* a reused pid: nothing of the old task carries over */
+		koracle_run_clear(enc, s, 0);
+		koracle_slot_clear(s);
+	}
+	koracle_kernel_info(enc, s, ev);
+	/* a wakeup of the running task does not make it wait */
+	if (pid != enc->cur_pid)
+		koracle_set_runnable(enc, s, pid, ev->ts_ns, ev->prev_pid);
 }
 
 bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
-		       struct koracle_feat *out, u8 *label)
+		       u8 *label)
 {
 	u16 cpu = ev->cpu;
 	struct koracle_slot *s;
@@ -358,22 +524,11 @@ bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
 	enc->stats.events++;
 	switch (ev->type) {
 	case KORACLE_EV_SWITCH:
-		koracle_switch(enc, ev, out, label);
-		return true;
+		return koracle_switch(enc, ev, label);
 	case KORACLE_EV_WAKEUP:
 	case KORACLE_EV_WAKEUP_NEW:
-		if (ev->dest_cpu != cpu || ev->next_pid < 0)
-			break;
-		s = koracle_touch(enc, ev->next_pid);
-		if (ev->type == KORACLE_EV_WAKEUP_NEW && s->runnable) {
-			/* a reused pid: nothing of the old task carries over */
-			koracle_slot_clear(s);
-			s->pid = ev->next_pid;
-		}
-		koracle_snapshot(s, ev);
-		/* a wakeup of the running task does not make it wait */
-		if (ev->next_pid != enc->cur_pid)
-			koracle_set_runnable(enc, s, ev->ts_ns, ev->prev_pid);
+		if (ev->dest_cpu == cpu && ev->next_pid >= 0)
+			koracle_wakeup(enc, ev);
 		break;
 	case KORACLE_EV_MIGRATE:
 		if (ev->orig_cpu == ev->dest_cpu || ev->next_pid < 0)
@@ -381,9 +536,10 @@ bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
 		if (ev->dest_cpu == cpu) {
 			/* a task only moves while queued: it waits here now */
 			s = koracle_touch(enc, ev->next_pid);
-			koracle_snapshot(s, ev);
+			koracle_kernel_info(enc, s, ev);
 			if (ev->next_pid != enc->cur_pid)
-				koracle_set_runnable(enc, s, ev->ts_ns, -1);
+				koracle_set_runnable(enc, s, ev->next_pid,
+						     ev->ts_ns, -1);
 		} else if (ev->orig_cpu == cpu) {
 			koracle_remove(enc, ev->next_pid);
 		}
@@ -393,8 +549,9 @@ bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
 		break;
 	case KORACLE_EV_LOST:
 		enc->stats.lost += ev->vruntime;
-		enc->have_pred = 0;
+		enc->have_prev = 0;
 		enc->cur_pid = -1;
+		enc->last_prev = -1;
 		enc->last_switch_ns = 0;
 		koracle_rules_forget(&enc->rules);
 		break;

@@ -22,6 +22,8 @@
 #define koracle_from_le16(x) le16_to_cpu(x)
 #define koracle_from_le32(x) le32_to_cpu(x)
 #define koracle_from_le64(x) le64_to_cpu(x)
+/* A store that lockless readers (READ_ONCE) may watch. */
+#define KORACLE_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)
 {
@@ -57,6 +59,7 @@ typedef int64_t s64;
 #define koracle_from_le16(x) le16toh(x)
 #define koracle_from_le32(x) le32toh(x)
 #define koracle_from_le64(x) le64toh(x)
+#define KORACLE_WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #include <zlib.h>
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)

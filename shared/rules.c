@@ -6,10 +6,10 @@
  * the rule's pick was right at the i-th scored switch. hits[r] is kept equal
  * to the ring's popcount by adding the new bit and subtracting the bit it
  * overwrites, so re-choosing the selected rule is O(rules), not O(window).
+ * ADAPTIVE's argmax is kept the same way, so no pick scans the counts.
  */
 #include "rules.h"
 
-#define KORACLE_WORDS		(KORACLE_SEL_WINDOW / 64)
 #define KORACLE_COUNT_MAX	0xffff
 
 void koracle_rules_init(struct koracle_rules *r)
@@ -34,16 +34,18 @@ static u32 koracle_markov_index(s32 a, s32 b)
 	return (h ^ (h >> 16)) & (KORACLE_MARKOV_ENTRIES - 1);
 }
 
-static void koracle_rules_score(struct koracle_rules *r, u8 label)
+static void koracle_rules_score(struct koracle_rules *r,
+				const u8 pick[KORACLE_RULE_COUNT], u8 label)
 {
 	u16 word = r->pos / 64;
 	u64 bit = 1ULL << (r->pos % 64);
 	int i, best = 0;
 
 	for (i = 0; i < KORACLE_RULE_COUNT; i++) {
-		bool hit = label < KORACLE_K && r->pick[i] == label;
+		bool hit = label < KORACLE_K && pick[i] == label;
 
-		if (r->filled == KORACLE_SEL_WINDOW && (r->hist[i][word] & bit))
+		/* a history not yet full holds zeros: nothing to subtract */
+		if (r->hist[i][word] & bit)
 			r->hits[i]--;
 		if (hit) {
 			r->hist[i][word] |= bit;
@@ -53,8 +55,6 @@ static void koracle_rules_score(struct koracle_rules *r, u8 label)
 		}
 	}
 	r->pos = (r->pos + 1) % KORACLE_SEL_WINDOW;
-	if (r->filled < KORACLE_SEL_WINDOW)
-		r->filled++;
 	/* Most hits wins; ties go to the lower rule number. */
 	for (i = 1; i < KORACLE_RULE_COUNT; i++)
 		if (r->hits[i] > r->hits[best])
@@ -62,16 +62,37 @@ static void koracle_rules_score(struct koracle_rules *r, u8 label)
 	r->selected = (u8)best;
 }
 
+/* Index of the largest count, lowest index on ties. */
+static u8 koracle_adapt_argmax(const struct koracle_rules *r)
+{
+	u8 i, best = 0;
+
+	for (i = 1; i < KORACLE_K; i++)
+		if (r->rank_hits[i] > r->rank_hits[best])
+			best = i;
+	return best;
+}
+
+/*
+ * Counts one label; the argmax moves only to the label just counted, except
+ * after the rare halving, which can create ties and is followed by a scan.
+ */
 static void koracle_rules_adapt(struct koracle_rules *r, u8 label)
 {
+	u8 best = r->adapt_best;
 	int i;
 
 	if (label >= KORACLE_K)
 		return;
-	if (++r->rank_hits[label] < KORACLE_ADAPT_CAP)
+	if (++r->rank_hits[label] >= KORACLE_ADAPT_CAP) {
+		for (i = 0; i < KORACLE_K; i++)
+			r->rank_hits[i] /= 2;
+		r->adapt_best = koracle_adapt_argmax(r);
 		return;
-	for (i = 0; i < KORACLE_K; i++)
-		r->rank_hits[i] /= 2;
+	}
+	if (r->rank_hits[label] > r->rank_hits[best] ||
+	    (r->rank_hits[label] == r->rank_hits[best] && label < best))
+		r->adapt_best = label;
 }
 
 static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
@@ -93,13 +114,14 @@ static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
 	e->count = 1;
 }
 
-void koracle_rules_update(struct koracle_rules *r, u8 label, s32 in_pid)
+void koracle_rules_update(struct koracle_rules *r,
+			  const u8 pick[KORACLE_RULE_COUNT], u8 label,
+			  s32 in_pid)
 {
-	if (r->have_pick && label != KORACLE_LABEL_NA) {
-		koracle_rules_score(r, label);
+	if (pick && label != KORACLE_LABEL_NA) {
+		koracle_rules_score(r, pick, label);
 		koracle_rules_adapt(r, label);
 	}
-	r->have_pick = 0;
 	koracle_markov_learn(r, in_pid);
 	r->prev_in[0] = r->prev_in[1];
 	r->prev_in[1] = in_pid;
@@ -133,48 +155,26 @@ static u8 koracle_markov_pick(const struct koracle_rules *r,
 static u8 koracle_adaptive_pick(const struct koracle_rules *r,
 				const s32 pid[KORACLE_K])
 {
-	u8 i, best = 0;
+	u8 best = r->adapt_best;
 
-	for (i = 1; i < KORACLE_K; i++)
-		if (r->rank_hits[i] > r->rank_hits[best])
-			best = i;
 	if (!r->rank_hits[best] || pid[best] < 0)
 		return KORACLE_K;
 	return best;
 }
 
-u8 koracle_rules_predict(struct koracle_rules *r, const s32 pid[KORACLE_K],
-			 const u8 fifo[KORACLE_K], u8 nrun,
-			 u8 pick[KORACLE_RULE_COUNT])
+u8 koracle_rules_pick(const struct koracle_rules *r, const s32 pid[KORACLE_K],
+		      u8 fifo, u8 lifo, u8 pick[KORACLE_RULE_COUNT])
 {
-	u8 i;
-
-	pick[KORACLE_RULE_FIFO] = KORACLE_K;
-	pick[KORACLE_RULE_LIFO] = KORACLE_K;
-	for (i = 0; i < KORACLE_K; i++) {
-		if (fifo[i] == 0)
-			pick[KORACLE_RULE_FIFO] = i;
-		if (nrun && fifo[i] == nrun - 1)
-			pick[KORACLE_RULE_LIFO] = i;
-	}
+	pick[KORACLE_RULE_FIFO] = fifo;
+	pick[KORACLE_RULE_LIFO] = lifo;
 	pick[KORACLE_RULE_SLOT1] = pid[1] >= 0 ? 1 : KORACLE_K;
 	pick[KORACLE_RULE_MARKOV2] = koracle_markov_pick(r, pid);
 	pick[KORACLE_RULE_ADAPTIVE] = koracle_adaptive_pick(r, pid);
-	memcpy(r->pick, pick, sizeof(r->pick));
-	r->have_pick = 1;
 	return pick[r->selected];
 }
 
 void koracle_rules_forget(struct koracle_rules *r)
 {
-	r->have_pick = 0;
 	r->prev_in[0] = -1;
 	r->prev_in[1] = -1;
-}
-
-u8 koracle_rules_sel_eighths(const struct koracle_rules *r)
-{
-	if (!r->filled)
-		return 0;
-	return (u8)((u32)r->hits[r->selected] * 8 / r->filled);
 }

@@ -11,9 +11,10 @@
  * the kernel cannot name a task from it.
  *
  * Calling sequence, once per SWITCH of this CPU (shared/features.c does it):
- *   koracle_rules_update(r, label, in_pid)   score the last picks, learn
- *   koracle_rules_predict(r, pid, fifo, nrun, pick)   picks for the next one
- * and koracle_rules_forget(r) when the stream loses events (LOST).
+ *   koracle_rules_pick(r, pid, fifo, lifo, pick)   picks on a list snapshot
+ *   koracle_rules_update(r, pick, label, in_pid)   score them, learn
+ * and koracle_rules_forget(r) when the stream loses events (LOST). Picking
+ * changes nothing, so the kernel can also pick when next_pid is read.
  */
 #ifndef KORACLE_RULES_H
 #define KORACLE_RULES_H
@@ -56,10 +57,8 @@ struct koracle_rules {
 	u64 hist[KORACLE_RULE_COUNT][KORACLE_SEL_WINDOW / 64];	/* hit bits */
 	u16 hits[KORACLE_RULE_COUNT];	/* popcount of hist[r], 0..WINDOW */
 	u16 pos;			/* next history bit to overwrite */
-	u16 filled;			/* bits of history so far, 0..WINDOW */
 	u8 selected;			/* enum koracle_rule in use */
-	u8 have_pick;			/* pick[] was made for the coming switch */
-	u8 pick[KORACLE_RULE_COUNT];	/* last picks, slot or KORACLE_K */
+	u8 adapt_best;			/* ADAPTIVE: argmax of rank_hits */
 	/* prev_in[1] is the newest */
 	s32 prev_in[2];			/* last two incoming pids, -1 unknown */
 	u16 rank_hits[KORACLE_K];	/* ADAPTIVE: label counts per slot */
@@ -69,28 +68,34 @@ struct koracle_rules {
 void koracle_rules_init(struct koracle_rules *r);
 
 /*
- * A switch to @in_pid happened; @label is its class in the list the last
- * picks were made on (KORACLE_LABEL_NA: do not score). Scores the last picks
- * into the hit history, re-chooses the selected rule, and learns the Markov
- * and ADAPTIVE statistics. Must be called before koracle_rules_predict().
+ * Picks of every rule on a list snapshot: @pid[i] the task in slot i (-1
+ * empty), @fifo and @lifo the oldest and newest runnable slots (KORACLE_K
+ * if none). Fills @pick (slot or KORACLE_K per rule) and returns the
+ * selector's pick (pick[r->selected]). Changes nothing.
  */
-void koracle_rules_update(struct koracle_rules *r, u8 label, s32 in_pid);
+u8 koracle_rules_pick(const struct koracle_rules *r, const s32 pid[KORACLE_K],
+		      u8 fifo, u8 lifo, u8 pick[KORACLE_RULE_COUNT]);
 
 /*
- * Picks of every rule for the next switch, on the list just emitted:
- * @pid[i] the task in slot i (-1 empty), @fifo[i] its FIFO rank among the
- * @nrun runnable slots (KORACLE_K if not runnable). Fills @pick (slot or
- * KORACLE_K per rule), remembers it for scoring, and returns the selector's
- * pick (pick[r->selected]).
+ * A switch to @in_pid happened; @label is its class in the snapshot @pick
+ * was made on (KORACLE_LABEL_NA, or @pick NULL: nothing to score). Scores
+ * the picks into the hit history, re-chooses the selected rule, and learns
+ * the Markov and ADAPTIVE statistics.
  */
-u8 koracle_rules_predict(struct koracle_rules *r, const s32 pid[KORACLE_K],
-			 const u8 fifo[KORACLE_K], u8 nrun,
-			 u8 pick[KORACLE_RULE_COUNT]);
+void koracle_rules_update(struct koracle_rules *r,
+			  const u8 pick[KORACLE_RULE_COUNT], u8 label,
+			  s32 in_pid);
 
-/* Events were lost: drop the pending picks and the sequence context. */
+/* Events were lost: drop the sequence context. */
 void koracle_rules_forget(struct koracle_rules *r);
 
-/* The selected rule's hits over the window, in eighths (0..8; 0 if none). */
-u8 koracle_rules_sel_eighths(const struct koracle_rules *r);
+/*
+ * The selected rule's hits over the window, in eighths (0..8): a shift, no
+ * division; a window not yet full counts its missing switches as misses.
+ */
+static inline u8 koracle_rules_sel_eighths(const struct koracle_rules *r)
+{
+	return (u8)(r->hits[r->selected] * 8 / KORACLE_SEL_WINDOW);
+}
 
 #endif /* KORACLE_RULES_H */

@@ -11,7 +11,8 @@
  *   x'      = sat16(mulshift(x, res_mult, res_shift) + v)
  *   hz      = requant(a + A h)                        s16 (H), hz's scale
  *   score_j = sum_c v_c clamp(hz_c + sum_g S_g[slot_j,g]_c, 0, 32767)
- *             for every occupied slot j (int32, acc units); the S_g come
+ *             for every candidate slot j (features.h: runnable, or the
+ *             idle task; int32, acc units); the S_g come
  *             merged into a few group tables (tcn_q.h), one row per group
  *   predict = argmax_j score_j, lowest j on ties (as the float eval); the
  *             "none of them" score is never computed: it never predicts
@@ -19,10 +20,22 @@
  * Streaming: each convolution keeps its last (k-1)d+1 inputs in a ring in
  * the CPU's state; a step writes the newest row of every ring and reads its
  * taps, so one event costs one step per layer whatever the receptive field.
+ * The step is two halves: koracle_qadvance() runs once per switch on that
+ * switch's event features, through the blocks to hz (kept in the state);
+ * koracle_qscore() scores the slots of a list snapshot against the kept hz,
+ * wherever a prediction is needed (just before a switch, when next_pid is
+ * read), as often as needed, without changing the state.
  * A fresh (zeroed) state is the zero padding the trainer puts before a
  * window, so a CPU's first events see what training saw.
  */
 #include "tcn_q.h"
+
+/* Index of the lowest set bit of a nonzero mask. */
+#ifdef __KERNEL__
+#define koracle_q_ctz(v)	__ffs(v)
+#else
+#define koracle_q_ctz(v)	__builtin_ctz(v)
+#endif
 
 struct koracle_qstate_hdr {
 	u16 pos[KORACLE_Q_NCONV];	/* newest row of each conv's ring */
@@ -44,10 +57,11 @@ void koracle_qstate_reset(const struct koracle_qmodel *m, void *state)
 }
 
 /*
- * The hot loops are written once with the width as a parameter and expanded
- * for the common widths (C = 8, 16, 32; H = 4, 8, 16), so the compiler sees
- * constant trip counts, unrolls them and keeps the accumulators in
- * registers; other widths take the generic expansion. Same arithmetic.
+ * The hot loops are written once with the widths as parameters and expanded
+ * for the default shape and its neighbours (k = 2 with C = 4, H = 4; C = 8,
+ * H = 4 or 8; the head for H = 4, 8, 16), so the compiler sees constant
+ * trip counts, unrolls them and keeps the accumulators in registers; other
+ * widths take the generic expansion. Same arithmetic.
  */
 
 /* sum_c w[c] * x[c] for two output channels at once (packed @w). */
@@ -56,6 +70,7 @@ static __always_inline s64 koracle_qdot2(const s16 *x, const s64 *w, int n)
 	s64 a0 = 0, a1 = 0;
 	int c;
 
+#pragma GCC unroll 16
 	for (c = 0; c + 2 <= n; c += 2) {
 		a0 += w[c] * x[c];
 		a1 += w[c + 1] * x[c + 1];
@@ -87,6 +102,7 @@ static __always_inline void koracle_qconv_body(const struct koracle_qconv *cv,
 {
 	int i, p, kc = k * C;
 
+#pragma GCC unroll 16
 	for (p = 0; p < C / 2; p++) {
 		const s64 *w = cv->w + p * kc;
 		s64 acc = cv->bias[p];
@@ -98,13 +114,12 @@ static __always_inline void koracle_qconv_body(const struct koracle_qconv *cv,
 }
 
 /* One causal dilated conv + ReLU on its ring's newest row: out (C). */
-static void koracle_qconv_step(const struct koracle_qmodel *m,
-			       const struct koracle_qconv *cv, void *state,
-			       u16 pos, s16 *out)
+static __always_inline void koracle_qconv_step(const struct koracle_qconv *cv,
+					       void *state, u16 pos, int C,
+					       int k, s16 *out)
 {
 	const s16 *ring = koracle_qrow(state, cv->ring_off);
 	const s16 *tap[KORACLE_Q_MAX_KERNEL];
-	int C = m->channels, k = m->kernel;
 	int i;
 
 	for (i = 0; i < k; i++) {
@@ -114,24 +129,12 @@ static void koracle_qconv_step(const struct koracle_qmodel *m,
 			r += cv->ring_len;
 		tap[i] = ring + r * C;
 	}
-	switch (C) {
-	case 8:
-		koracle_qconv_body(cv, tap, 8, k, out);
-		break;
-	case 16:
-		koracle_qconv_body(cv, tap, 16, k, out);
-		break;
-	case 32:
-		koracle_qconv_body(cv, tap, 32, k, out);
-		break;
-	default:
-		koracle_qconv_body(cv, tap, C, k, out);
-		break;
-	}
+	koracle_qconv_body(cv, tap, C, k, out);
 }
 
 /* Advances a conv's ring; returns the slot of its newest row. */
-static inline u16 koracle_qadvance(const struct koracle_qconv *cv, u16 *pos)
+static inline u16 koracle_qadvance_ring(const struct koracle_qconv *cv,
+					 u16 *pos)
 {
 	u16 p = *pos + 1;
 
@@ -141,15 +144,19 @@ static inline u16 koracle_qadvance(const struct koracle_qconv *cv, u16 *pos)
 	return p;
 }
 
-static void koracle_qembed(const struct koracle_qmodel *m,
-			   const struct koracle_feat *f, s16 *x0)
+static __always_inline void koracle_qembed(const struct koracle_qmodel *m,
+					   const u8 ev[KORACLE_EF_COUNT],
+					   int C, s16 *x0)
 {
 	const s64 *row[KORACLE_EF_COUNT];
-	int P = m->channels / 2, n = 0, fi, p, j;
+	int P = C / 2, n = m->nev_used, p, j;
 
-	for (fi = 0; fi < KORACLE_EF_COUNT; fi++)
-		if (!(m->ev_ignore >> fi & 1))
-			row[n++] = m->emb_ev + (m->ev_off[fi] + f->ev[fi]) * P;
+	for (j = 0; j < n; j++) {
+		u8 fi = m->ev_used[j];
+
+		row[j] = m->emb_ev + (m->ev_off[fi] + ev[fi]) * P;
+	}
+#pragma GCC unroll 16
 	for (p = 0; p < P; p++) {
 		s64 s = 0;
 
@@ -172,117 +179,142 @@ static __always_inline s32 koracle_qrelu_mul(s32 z, s8 v)
 	return z * v;
 }
 
+/* Best and second-best score so far; ties keep the lower (earlier) slot. */
+struct koracle_qbest {
+	s32 best, second;
+	u8 pick;		/* KORACLE_K: no score yet */
+	bool nsecond;		/* @second holds a score */
+};
+
+static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
+					      u8 j)
+{
+	if (b->pick == KORACLE_K) {
+		b->best = s;
+		b->pick = j;
+	} else if (s > b->best) {
+		b->second = b->best;
+		b->best = s;
+		b->pick = j;
+		b->nsecond = true;
+	} else if (!b->nsecond || s > b->second) {
+		b->second = s;
+		b->nsecond = true;
+	}
+}
+
 /*
- * Scores of the occupied slots into @score (K), from hz (Q = H/2 packed
- * words): z_j = hz + the slot's group rows, score_j = v . relu(z_j). The
- * Q sums live in registers across the groups when Q is a constant.
+ * Score the candidate slots from hz (Q = H/2 packed words), in slot order:
+ * z_j = hz + the slot's group rows, score_j = v . relu(z_j). One packed word
+ * of z at a time, so nothing but the group row pointers lives in memory
+ * (the kernel zeroes every stack array it declares).
  */
 static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 						const struct koracle_feat *f,
 						const s64 *hz, int Q,
-						s32 *score)
+						struct koracle_qbest *b)
 {
+	const s64 *row[KORACLE_Q_MAX_GROUPS];
 	const s8 *v = m->head_v;
-	int G = m->ngroups, q, i, j;
+	int G = m->ngroups, q, i, k;
+	u32 c;
 
-	for (j = 0; j < KORACLE_K; j++) {
+	for (c = f->cand; c; c &= c - 1) {
+		u8 j = koracle_q_ctz(c);
 		const u8 *sf = f->slot[j];
-		s64 z[KORACLE_Q_MAX_HIDDEN / 2];
 		s32 s = 0;
 
-		if (!sf[m->mask_feat])
-			continue;
-		for (q = 0; q < Q; q++)
-			z[q] = hz[q];
 		for (i = 0; i < G; i++) {
 			const struct koracle_qgroup *g = &m->group[i];
 			u32 r = g->row + sf[g->feat[0]] * g->stride[0];
-			const s64 *row;
-			int k;
 
 			for (k = 1; k < g->nfeat; k++)
 				r += sf[g->feat[k]] * g->stride[k];
-			row = m->emb_slot + r * Q;
-			for (q = 0; q < Q; q++)
-				z[q] += row[q];
+			row[i] = m->emb_slot + r * Q;
 		}
-		for (q = 0; q < Q; q++)
-			s += koracle_qrelu_mul(koracle_q_lo(z[q]), v[2 * q]) +
-			     koracle_qrelu_mul(koracle_q_hi(z[q]), v[2 * q + 1]);
-		score[j] = s;
+#pragma GCC unroll 8
+		for (q = 0; q < Q; q++) {
+			s64 z = hz[q];
+
+			for (i = 0; i < G; i++)
+				z += row[i][q];
+			s += koracle_qrelu_mul(koracle_q_lo(z), v[2 * q]) +
+			     koracle_qrelu_mul(koracle_q_hi(z), v[2 * q + 1]);
+		}
+		koracle_qbest_add(b, s, j);
 	}
 }
 
 static void koracle_qslots(const struct koracle_qmodel *m,
 			   const struct koracle_feat *f, const s64 *hz,
-			   s32 *score)
+			   struct koracle_qbest *b)
 {
 	switch (m->hidden) {
 	case 4:
-		koracle_qslots_body(m, f, hz, 2, score);
+		koracle_qslots_body(m, f, hz, 2, b);
 		break;
 	case 8:
-		koracle_qslots_body(m, f, hz, 4, score);
+		koracle_qslots_body(m, f, hz, 4, b);
 		break;
 	case 16:
-		koracle_qslots_body(m, f, hz, 8, score);
+		koracle_qslots_body(m, f, hz, 8, b);
 		break;
 	default:
-		koracle_qslots_body(m, f, hz, m->hidden / 2, score);
+		koracle_qslots_body(m, f, hz, m->hidden / 2, b);
 		break;
 	}
 }
 
-u8 koracle_qstep(const struct koracle_qmodel *m, void *state,
-		 const struct koracle_feat *f, s32 *margin)
+/* The advance at widths C, H and taps k (constants where expanded). */
+static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m,
+						  void *state,
+						  const u8 ev[KORACLE_EF_COUNT],
+						  int C, int H, int k)
 {
 	struct koracle_qstate_hdr *st = state;
 	s16 *v = koracle_qrow(state, m->v_off);
 	s16 *h = koracle_qrow(state, m->h_off);
 	s64 *hz = (s64 *)((u8 *)state + m->hz_off);
-	int C = m->channels, H = m->hidden, B = m->blocks;
-	s32 best = 0, second = 0;
-	u8 pick = KORACLE_K;
-	bool nsecond = false;	/* @second holds a score */
-	s32 score[KORACLE_K];
+	int B = m->blocks;
 	s16 *x;
 	int b, c, j;
 
 	/* x0 goes into block 0's input ring (or straight to h with B = 0) */
 	if (B) {
-		u16 p = koracle_qadvance(&m->conv[0], &st->pos[0]);
+		u16 p = koracle_qadvance_ring(&m->conv[0], &st->pos[0]);
 
 		x = koracle_qrow(state, m->conv[0].ring_off) + p * C;
 	} else {
 		x = h;
 	}
-	koracle_qembed(m, f, x);
+	koracle_qembed(m, ev, C, x);
 	for (b = 0; b < B; b++) {
 		const struct koracle_qconv *c1 = &m->conv[2 * b];
 		const struct koracle_qconv *c2 = &m->conv[2 * b + 1];
-		u16 p2 = koracle_qadvance(c2, &st->pos[2 * b + 1]);
+		u16 p2 = koracle_qadvance_ring(c2, &st->pos[2 * b + 1]);
 		s16 *u = koracle_qrow(state, c2->ring_off) + p2 * C;
+		s32 rm = m->res_mult[b];
+		int rs = m->res_shift[b];
 		s16 *out;
 
-		koracle_qconv_step(m, c1, state, st->pos[2 * b], u);
-		koracle_qconv_step(m, c2, state, p2, v);
+		koracle_qconv_step(c1, state, st->pos[2 * b], C, k, u);
+		koracle_qconv_step(c2, state, p2, C, k, v);
 		if (b + 1 < B) {
-			u16 p = koracle_qadvance(&m->conv[2 * b + 2],
-						 &st->pos[2 * b + 2]);
+			u16 p = koracle_qadvance_ring(&m->conv[2 * b + 2],
+						      &st->pos[2 * b + 2]);
 
 			out = koracle_qrow(state, m->conv[2 * b + 2].ring_off) +
 			      p * C;
 		} else {
 			out = h;
 		}
-		for (c = 0; c < C; c++) {
-			s32 r = koracle_q_mulshift(x[c], m->res_mult[b],
-						   m->res_shift[b]);
-
-			out[c] = koracle_q_sat16(r + v[c]);
-		}
+#pragma GCC unroll 16
+		for (c = 0; c < C; c++)
+			out[c] = koracle_q_sat16(koracle_q_mulshift(x[c], rm, rs) +
+						 v[c]);
 		x = out;
 	}
+#pragma GCC unroll 8
 	for (j = 0; j < H / 2; j++) {
 		s64 acc = m->head_b[j] + koracle_qdot2(h, m->head_w + j * C, C);
 		s16 lo = koracle_q_requant(koracle_q_lo(acc), m->head_mult[2 * j],
@@ -293,26 +325,39 @@ u8 koracle_qstep(const struct koracle_qmodel *m, void *state,
 
 		hz[j] = koracle_q_pack(lo, hi);
 	}
-	koracle_qslots(m, f, hz, score);
-	for (j = 0; j < KORACLE_K; j++) {
-		s32 s = score[j];
+}
 
-		if (!f->slot[j][m->mask_feat])
-			continue;
-		if (pick == KORACLE_K) {
-			best = s;
-			pick = (u8)j;
-		} else if (s > best) {	/* ties keep the lower slot */
-			second = best;
-			best = s;
-			pick = (u8)j;
-			nsecond = true;
-		} else if (!nsecond || s > second) {
-			second = s;
-			nsecond = true;
-		}
-	}
+void koracle_qadvance(const struct koracle_qmodel *m, void *state,
+		      const u8 ev[KORACLE_EF_COUNT])
+{
+	int C = m->channels, H = m->hidden, k = m->kernel;
+
+	/* the default shape and its neighbours, all constants; else generic */
+	if (k == 2 && C == 4 && H == 4)
+		koracle_qadvance_body(m, state, ev, 4, 4, 2);
+	else if (k == 2 && C == 8 && H == 4)
+		koracle_qadvance_body(m, state, ev, 8, 4, 2);
+	else if (k == 2 && C == 8 && H == 8)
+		koracle_qadvance_body(m, state, ev, 8, 8, 2);
+	else
+		koracle_qadvance_body(m, state, ev, C, H, k);
+}
+
+u8 koracle_qscore(const struct koracle_qmodel *m, const void *state,
+		  const struct koracle_feat *f, s32 *margin)
+{
+	const s64 *hz = (const s64 *)((const u8 *)state + m->hz_off);
+	struct koracle_qbest b = { .pick = KORACLE_K };
+
+	koracle_qslots(m, f, hz, &b);
 	if (margin)
-		*margin = nsecond ? best - second : 0;
-	return pick;
+		*margin = b.nsecond ? b.best - b.second : 0;
+	return b.pick;
+}
+
+u8 koracle_qstep(const struct koracle_qmodel *m, void *state,
+		 const struct koracle_feat *f, s32 *margin)
+{
+	koracle_qadvance(m, state, f->ev);
+	return koracle_qscore(m, state, f, margin);
 }

@@ -13,7 +13,9 @@
  * past inputs plus the step's scratch rows), zeroed by
  * koracle_qstate_reset(). A step uses about 600 bytes of stack. One koracle_qstep()
  * consumes one feature tuple and returns the predicted slot: an occupied slot
- * 0..K-1, or KORACLE_K when the list is empty.
+ * 0..K-1, or KORACLE_K when the list is empty. The kernel runs its two
+ * halves apart: koracle_qscore() where a prediction is needed, and
+ * koracle_qadvance() once per switch.
  *
  * Number formats (real value = integer * scale; all scales are symmetric,
  * no zero points):
@@ -62,6 +64,21 @@
 #define KORACLE_Q_MAX_SLOT_ROWS	2048	/* rows of all groups' tables */
 
 /*
+ * The per-switch budget a model must fit, checked by koracle_blob_parse()
+ * (the module refuses a blob over it; `koracle quantize` says which limit).
+ * A model's cost is its multiply-accumulates plus the head's slot-table
+ * word adds for a full list (K slots x groups x H/2 packed words): the
+ * default model (C=4 B=1 k=2 H=4, 5 groups) is 144 + 160 = 304 units, and
+ * the budget about twice that, so that no accepted model costs more than
+ * about twice the default per switch (make bench: model_ns_per_switch of
+ * the default and of the largest shapes inside the budget). The streaming
+ * state is read and written every switch with interrupts off, so it is
+ * bounded as well.
+ */
+#define KORACLE_Q_BUDGET_COST	640	/* units per switch, see above */
+#define KORACLE_Q_BUDGET_STATE	1024	/* bytes of streaming state per CPU */
+
+/*
  * Slot feature groups. The head adds, for each slot, one table row per slot
  * feature; since the sum is linear, the quantizer merges features into
  * groups whose table holds every combination's row already summed (e.g.
@@ -100,6 +117,7 @@ struct koracle_qmodel {
 	u32 crc;		/* the blob's CRC-32 (header field, see blob.h) */
 	/* multiply-accumulates per step (convs, head projection, slot scores) */
 	u32 macs;
+	u32 cost;		/* macs + slot-table word adds (budget units) */
 	u32 state_size;		/* bytes of one CPU's streaming state */
 	u32 ev_ignore;		/* bit f: event feature f unused */
 	/* bit g: slot feature g unused (the kernel-only ones for a model
@@ -113,6 +131,8 @@ struct koracle_qmodel {
 	u8 nslots;		/* K (== KORACLE_K) */
 	u8 mask_feat;		/* slot feature whose 0 means "empty slot" */
 	u16 ev_off[KORACLE_EF_COUNT];	/* first row of feature f in emb_ev */
+	u8 nev_used;		/* event features the model reads: */
+	u8 ev_used[KORACLE_EF_COUNT];	/* their ids, ascending */
 	u8 ngroups;		/* slot table groups, each used feature in one */
 	struct koracle_qgroup group[KORACLE_Q_MAX_GROUPS];
 	const s64 *emb_ev;	/* (sum ev_vocab, C/2) packed s16, x0's scale */
@@ -136,9 +156,21 @@ int koracle_blob_parse(const void *blob, size_t len,
 size_t koracle_qstate_size(const struct koracle_qmodel *m);
 void koracle_qstate_reset(const struct koracle_qmodel *m, void *state);
 /*
- * @margin: best minus second-best slot score (int32 accumulator units;
- * 0 with fewer than two occupied slots). May be NULL.
+ * Advance the temporal state by one switch with that switch's event
+ * features: the blocks, then hz (the head's context), kept in @state.
  */
+void koracle_qadvance(const struct koracle_qmodel *m, void *state,
+		      const u8 ev[KORACLE_EF_COUNT]);
+/*
+ * The predicted slot of the list snapshot @f (the rows of its candidates,
+ * f->cand; f->ev is not read) from the hz kept in @state, which is not
+ * changed; KORACLE_K when there is no candidate. @margin: best
+ * minus second-best slot score (int32 accumulator units; 0 with fewer than
+ * two occupied slots). May be NULL.
+ */
+u8 koracle_qscore(const struct koracle_qmodel *m, const void *state,
+		  const struct koracle_feat *f, s32 *margin);
+/* One point of a replayed sequence: advance on f->ev, then score f. */
 u8 koracle_qstep(const struct koracle_qmodel *m, void *state,
 		 const struct koracle_feat *f, s32 *margin);
 
@@ -195,9 +227,15 @@ static inline s32 koracle_q_mulshift(s32 acc, s32 mult, int shift)
 	return koracle_q_sat32(koracle_q_rshift((s64)acc * mult, 31 - shift));
 }
 
+/*
+ * koracle_q_sat16(koracle_q_mulshift(acc, mult, shift)) in one clamp: the
+ * s32 saturation in between can never change what the s16 one keeps.
+ */
 static inline s16 koracle_q_requant(s32 acc, s32 mult, int shift)
 {
-	return koracle_q_sat16(koracle_q_mulshift(acc, mult, shift));
+	s64 x = koracle_q_rshift((s64)acc * mult, 31 - shift);
+
+	return x > 32767 ? 32767 : x < -32768 ? -32768 : (s16)x;
 }
 
 #endif /* KORACLE_TCN_Q_H */

@@ -152,12 +152,21 @@ int ko_qr_file(const char *path, struct ko_tcn *m,
 	       struct ko_trace_info *info, struct ko_replay_stats *st,
 	       char err[KO_ERR_LEN])
 {
+	return ko_qr_file_at(path, KORACLE_HZ_CURRENT, m, qm, fn, ctx, info, st,
+			     err);
+}
+
+int ko_qr_file_at(const char *path, enum koracle_horizon h, struct ko_tcn *m,
+		  const struct koracle_qmodel *qm, ko_qr_fn fn, void *ctx,
+		  struct ko_trace_info *info, struct ko_replay_stats *st,
+		  char err[KO_ERR_LEN])
+{
 	struct qr_ctx q = { .m = m, .qm = qm, .fn = fn, .uctx = ctx };
 	int ret;
 
 	q.warmup = m ? ko_tcn_warmup(&m->cfg) : 0;
 	q.cap = q.warmup + KO_QR_CHUNK;
-	ret = ko_replay_file(path, qr_point, &q, info, st, err);
+	ret = ko_replay_file_at(path, h, qr_point, &q, info, st, err);
 	for (int i = 0; !ret && i < q.ncpu; i++)
 		if (q.cpu[i].feat)
 			ret = qr_flush(&q, &q.cpu[i]);

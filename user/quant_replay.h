@@ -45,6 +45,11 @@ int ko_qr_file(const char *path, struct ko_tcn *m,
 	       const struct koracle_qmodel *qm, ko_qr_fn fn, void *ctx,
 	       struct ko_trace_info *info, struct ko_replay_stats *st,
 	       char err[KO_ERR_LEN]);
+/* The same with the points at horizon @h (features.h). */
+int ko_qr_file_at(const char *path, enum koracle_horizon h, struct ko_tcn *m,
+		  const struct koracle_qmodel *qm, ko_qr_fn fn, void *ctx,
+		  struct ko_trace_info *info, struct ko_replay_stats *st,
+		  char err[KO_ERR_LEN]);
 /* Rows a float forward pass of the replay needs. */
 int ko_qr_rows(const struct ko_tcn *m);
 /* Best occupied slot of a (K+1) logit row (masked slots -inf), K if none;

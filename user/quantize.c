@@ -194,8 +194,9 @@ int cmd_quantize(int argc, char **argv)
 		goto out;
 	}
 	if (koracle_blob_parse(blob, len, &qm, &why)) {
-		fprintf(stderr, "koracle: quantize: internal error: the blob built does not parse: %s\n",
-			why);
+		/* the shared validator is the kernel's: same verdict */
+		fprintf(stderr, "koracle: quantize: %s: the kernel would refuse this model: %s\n",
+			argv[optind], why);
 		goto out;
 	}
 	for (int i = 0; i < ncalib; i++) {

@@ -2,10 +2,8 @@
 /*
  * Per-CPU replay of a trace through the feature encoder (replay.h).
  *
- * The encoder returns, at each SWITCH, the new tuple and the label of the
- * *previous* tuple. A prediction point pairs a tuple with its own label, so
- * each CPU holds its last tuple (and the SWITCH that emitted it) until the
- * next SWITCH, a LOST record or the end of the stream resolves it.
+ * The encoder closes a point at a SWITCH, with its label: the replay hands
+ * it on at once, with the SWITCH it predicts, so nothing waits per CPU.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,18 +16,16 @@
 
 struct ko_cpu_replay {
 	struct koracle_enc enc;
-	struct koracle_feat pending;	/* last tuple, not yet delivered */
-	struct koracle_event pending_ev;	/* the SWITCH that emitted it */
-	bool have_pending;
-	bool restart;			/* next tuple starts a new sequence */
+	bool restart;			/* next point starts a new sequence */
 	bool lost;			/* a LOST record was seen */
-	u64 index;			/* tuples emitted so far */
+	u64 index;			/* points delivered so far */
 };
 
 struct ko_replay {
 	struct ko_cpu_replay **cpu;	/* [ncap], NULL for CPUs not seen */
 	int ncap;
 	int ncpus;			/* highest CPU seen + 1 */
+	enum koracle_horizon horizon;
 	u64 records, points, labelled;
 	u64 base_checked, base_mismatch;
 };
@@ -40,6 +36,11 @@ int ko_replay_new(struct ko_replay **out)
 
 	*out = rp;
 	return rp ? 0 : -ENOMEM;
+}
+
+void ko_replay_set_horizon(struct ko_replay *rp, enum koracle_horizon h)
+{
+	rp->horizon = h;
 }
 
 static struct ko_cpu_replay *ko_replay_cpu(struct ko_replay *rp, int cpu)
@@ -63,7 +64,7 @@ static struct ko_cpu_replay *ko_replay_cpu(struct ko_replay *rp, int cpu)
 		c = calloc(1, sizeof(*c));
 		if (!c)
 			return NULL;
-		koracle_enc_init(&c->enc);
+		koracle_enc_init(&c->enc, rp->horizon);
 		c->restart = true;
 		rp->cpu[cpu] = c;
 	}
@@ -72,28 +73,26 @@ static struct ko_cpu_replay *ko_replay_cpu(struct ko_replay *rp, int cpu)
 	return rp->cpu[cpu];
 }
 
-/* Hand the CPU's pending tuple to @fn with @label (and the pid it names). */
+/* Hand the point the CPU's encoder just closed to @fn. */
 static int ko_replay_deliver(struct ko_replay *rp, int cpu, u8 label,
-			     s32 next_pid, ko_point_fn fn, void *ctx)
+			     const struct koracle_event *ev, ko_point_fn fn,
+			     void *ctx)
 {
 	struct ko_cpu_replay *c = rp->cpu[cpu];
 	struct ko_point p;
 
-	if (!c->have_pending)
-		return 0;
-	c->have_pending = false;
 	memset(&p, 0, sizeof(p));
 	p.cpu = cpu;
-	p.index = c->index - 1;
+	p.index = c->index++;
 	p.restart = c->restart;
-	p.feat = &c->pending;
-	p.ev = &c->pending_ev;
+	koracle_feat_complete(&c->enc.point);
+	p.feat = &c->enc.point;
+	p.ev = ev;
 	p.label = label;
-	p.next_pid = next_pid;
+	p.next_pid = ev->next_pid;
 	c->restart = false;
 	rp->points++;
-	if (label != KORACLE_LABEL_NA)
-		rp->labelled++;
+	rp->labelled++;
 	return fn ? fn(ctx, &p) : 0;
 }
 
@@ -101,9 +100,7 @@ int ko_replay_feed(struct ko_replay *rp, const struct koracle_event *ev,
 		   ko_point_fn fn, void *ctx)
 {
 	struct ko_cpu_replay *c;
-	struct koracle_feat feat;
 	u8 label = KORACLE_LABEL_NA;
-	int ret = 0;
 
 	if (ev->cpu >= KO_REPLAY_MAX_CPUS || ev->type < KORACLE_EV_SWITCH ||
 	    ev->type > KORACLE_EV_MAX)
@@ -113,42 +110,25 @@ int ko_replay_feed(struct ko_replay *rp, const struct koracle_event *ev,
 		return -ENOMEM;
 	rp->records++;
 	if (ev->type == KORACLE_EV_LOST) {
-		/* the pending tuple's answer is among the lost records */
-		ret = ko_replay_deliver(rp, ev->cpu, KORACLE_LABEL_NA, -1,
-					fn, ctx);
+		/* the kernel saw events this trace lacks: a new sequence */
 		c->restart = true;
 		c->lost = true;
 	}
-	if (!koracle_enc_event(&c->enc, ev, &feat, &label))
-		return ret;
+	if (!koracle_enc_event(&c->enc, ev, &label))
+		return 0;
 	if ((ev->flags & KORACLE_RF_PRED) && !c->lost) {
 		rp->base_checked++;
-		if (ev->base_slot != (feat.sel_pick < KORACLE_K ?
-				      feat.sel_pick : KORACLE_SLOT_NONE))
+		if (ev->base_slot != c->enc.point.sel_pick)
 			rp->base_mismatch++;
 	}
-	if (c->have_pending)
-		ret = ko_replay_deliver(rp, ev->cpu, label,
-					label == KORACLE_LABEL_NA ? -1 :
-					ev->next_pid, fn, ctx);
-	c->pending = feat;
-	c->pending_ev = *ev;
-	c->have_pending = true;
-	c->index++;
-	return ret;
+	return ko_replay_deliver(rp, ev->cpu, label, ev, fn, ctx);
 }
 
 int ko_replay_flush(struct ko_replay *rp, ko_point_fn fn, void *ctx)
 {
-	int cpu, ret;
-
-	for (cpu = 0; cpu < rp->ncpus; cpu++) {
-		if (!rp->cpu[cpu])
-			continue;
-		ret = ko_replay_deliver(rp, cpu, KORACLE_LABEL_NA, -1, fn, ctx);
-		if (ret)
-			return ret;
-	}
+	(void)rp;
+	(void)fn;
+	(void)ctx;
 	return 0;
 }
 
@@ -202,6 +182,14 @@ int ko_replay_file(const char *path, ko_point_fn fn, void *ctx,
 		   struct ko_trace_info *info, struct ko_replay_stats *st,
 		   char err[KO_ERR_LEN])
 {
+	return ko_replay_file_at(path, KORACLE_HZ_CURRENT, fn, ctx, info, st,
+				 err);
+}
+
+int ko_replay_file_at(const char *path, enum koracle_horizon h,
+		      ko_point_fn fn, void *ctx, struct ko_trace_info *info,
+		      struct ko_replay_stats *st, char err[KO_ERR_LEN])
+{
 	struct ko_trace_reader *r = NULL;
 	struct ko_replay *rp = NULL;
 	struct koracle_event ev;
@@ -218,6 +206,7 @@ int ko_replay_file(const char *path, ko_point_fn fn, void *ctx,
 		snprintf(err, KO_ERR_LEN, "replay %s: out of memory", path);
 		goto out;
 	}
+	ko_replay_set_horizon(rp, h);
 	while ((ret = ko_trace_next(r, &ev)) == 1) {
 		if (ev.cpu >= KO_REPLAY_MAX_CPUS ||
 		    ev.type < KORACLE_EV_SWITCH || ev.type > KORACLE_EV_MAX) {

@@ -76,9 +76,12 @@ static void fz_tuple(struct fz_bytes *b, struct koracle_feat *f)
 	memset(f, 0, sizeof(*f));
 	for (i = 0; i < KORACLE_EF_COUNT; i++)
 		f->ev[i] = fz_byte(b) % koracle_event_vocab[i];
-	for (j = 0; j < KORACLE_K; j++)
+	for (j = 0; j < KORACLE_K; j++) {
 		for (i = 0; i < KORACLE_SF_COUNT; i++)
 			f->slot[j][i] = fz_byte(b) % koracle_slot_vocab[i];
+		if (f->slot[j][KORACLE_SF_STATE])
+			f->cand |= 1 << j;
+	}
 }
 
 static uint32_t fz_get32(const uint8_t *p)

@@ -28,7 +28,7 @@ static void setup(void)
 	qt_mkdir(dir);
 	qt_import(dir, "cpu-burner.trace.gz", "a.ktr");
 	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
-	qt_random_blob(&m, 8, 2, 2, 8, 3, true, trace, &good, &good_len);
+	qt_random_blob(&m, 4, 2, 2, 4, 3, true, trace, &good, &good_len);
 	ko_tcn_destroy(&m);
 	buf = aligned_alloc(8, KORACLE_BLOB_MAX_SIZE + 64);
 	cr_assert_not_null(buf);
@@ -105,14 +105,17 @@ Test(blob, accepts_the_quantizers_blob)
 	fresh();
 	cr_assert_eq(koracle_blob_parse(buf, good_len, &m, &why), 0, "%s", why);
 	cr_assert_null(why);
-	cr_expect_eq(m.channels, 8);
+	cr_expect_eq(m.channels, 4);
 	cr_expect_eq(m.blocks, 2);
 	cr_expect_eq(m.kernel, 2);
-	cr_expect_eq(m.hidden, 8);
+	cr_expect_eq(m.hidden, 4);
 	cr_expect_eq(m.crc, get32(good + HOFF(crc)));
 	cr_expect_eq(m.crc, koracle_crc32(good + 12, good_len - 12));
 	cr_expect_eq(m.sf_ignore, 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT);
-	cr_expect_eq(m.macs, 2 * 2 * 2 * 8 * 8 + 8 * 8 + KORACLE_K * 8);
+	cr_expect_eq(m.macs, 2 * 2 * 2 * 4 * 4 + 4 * 4 + KORACLE_K * 4);
+	/* plus K slots x groups x H/2 words of slot-table adds */
+	cr_expect_eq(m.cost, m.macs + KORACLE_K * m.ngroups * 2);
+	cr_expect_leq(m.cost, KORACLE_Q_BUDGET_COST);
 	cr_expect_eq(m.conv[0].ring_len, 2);
 	cr_expect_eq(m.conv[3].ring_len, 3);	/* block 1: dilation 2 */
 	cr_expect_gt(koracle_qstate_size(&m), 0);
@@ -169,6 +172,35 @@ Test(blob, refuses_size_fields_that_lie)
 	refused(good_len + 8, "total size");
 	fresh();
 	refused(KORACLE_BLOB_MAX_SIZE + 8, "larger than");
+}
+
+/*
+ * A well-formed blob over the per-switch budget (C=8 B=2 H=8: 704 MACs +
+ * 16 x 4 groups x 4 slot-table adds) is refused, naming the budget; so is
+ * one whose MACs fit but whose streaming state does not.
+ */
+Test(blob, refuses_a_model_over_the_per_switch_budget)
+{
+	struct koracle_qmodel m;
+	struct ko_tcn fm;
+	const char *why = NULL;
+	char trace[128];
+	uint8_t *big;
+	size_t len;
+
+	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
+	qt_random_blob(&fm, 8, 2, 2, 8, 5, false, trace, &big, &len);
+	ko_tcn_destroy(&fm);
+	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);
+	cr_assert_not_null(strstr(why, "per-switch budget"), "%s", why);
+	cr_assert_not_null(strstr(why, "640"), "%s", why);
+	free(big);
+	/* 2 channels, 6 blocks, k = 3: few MACs, but 6 rings up to 65 rows */
+	qt_random_blob(&fm, 2, 6, 3, 2, 5, false, trace, &big, &len);
+	ko_tcn_destroy(&fm);
+	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);
+	cr_assert_not_null(strstr(why, "streaming state"), "%s", why);
+	free(big);
 }
 
 Test(blob, refuses_dimensions_beyond_bounds)
@@ -229,8 +261,9 @@ Test(blob, refuses_bad_slot_groups)
 
 Test(blob, refuses_offsets_out_of_range)
 {
+	/* aligned (the alignment check comes first), past the end */
 	MUTATED("past the end", put32(buf + HOFF(sect) + 8 * KORACLE_BS_HEAD_V,
-				      (uint32_t)good_len + 8));
+				      (uint32_t)((good_len + 15) & ~(size_t)7)));
 	/* offset + length wraps 32 bits: must not pass as in range */
 	MUTATED("past the end", {
 		put32(buf + HOFF(sect) + 8 * KORACLE_BS_HEAD_V, 0xfffffff8u);
@@ -311,6 +344,7 @@ Test(blob, random_corruption_is_refused_or_safe)
 		for (int g = 0; g < KORACLE_SF_COUNT; g++)
 			f.slot[j][g] = (uint8_t)((j + g) % koracle_slot_vocab[g]);
 		f.slot[j][KORACLE_SF_STATE] = KORACLE_SS_RUNNABLE;
+		f.cand |= 1 << j;
 	}
 	for (int e = 0; e < KORACLE_EF_COUNT; e++)
 		f.ev[e] = (uint8_t)(koracle_event_vocab[e] - 1);

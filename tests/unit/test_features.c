@@ -3,6 +3,10 @@
  * The per-CPU encoder (shared/features.c) on hand-built event streams. Every
  * expected value is worked out in the comment above its check; lists are
  * written MRU first, e.g. [11,10,0] means slot 0 = pid 11.
+ *
+ * Most suites read the list right after each switch, so the encoder runs at
+ * the lead horizon there: its point is that snapshot. The current horizon
+ * (the snapshot just before the next switch) has its own tests at the end.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -18,7 +22,7 @@ static u8 lab;
 
 static void setup(void)
 {
-	koracle_enc_init(&enc);
+	koracle_enc_init(&enc, KORACLE_HZ_LEAD);
 	memset(&ft, 0, sizeof(ft));
 	lab = 0;
 }
@@ -37,6 +41,23 @@ static struct koracle_event mk(u8 type, u64 ts)
 	return e;
 }
 
+/*
+ * Feed @e; at a SWITCH, @ft becomes the encoder's point (at the lead horizon
+ * the list right after this switch) and @lab this switch's class in the
+ * point before (NA when none closed). True at a SWITCH.
+ */
+static bool feed(const struct koracle_event *e)
+{
+	lab = NA;
+	if (!koracle_enc_event(&enc, e, &lab))
+		lab = NA;
+	if (e->type != KORACLE_EV_SWITCH)
+		return false;
+	ft = enc.point;
+	koracle_feat_complete(&ft);
+	return true;
+}
+
 /* Switch on CPU 0 from @prev (leaving in @state) to @next. */
 static bool sw(u64 ts, s32 prev, s32 next, u32 state, u8 flags)
 {
@@ -47,7 +68,7 @@ static bool sw(u64 ts, s32 prev, s32 next, u32 state, u8 flags)
 	e.prev_state = state;
 	e.flags = flags;
 	strcpy(e.comm, "task");
-	return koracle_enc_event(&enc, &e, &ft, &lab);
+	return feed(&e);
 }
 
 /* @waker (running on @orig) wakes @pid onto @dest; record in CPU 0's stream. */
@@ -59,7 +80,7 @@ static bool wake(u64 ts, s32 waker, s32 pid, u16 orig, u16 dest)
 	e.next_pid = pid;
 	e.orig_cpu = orig;
 	e.dest_cpu = dest;
-	return koracle_enc_event(&enc, &e, &ft, &lab);
+	return feed(&e);
 }
 
 static void wake_new(u64 ts, s32 waker, s32 pid)
@@ -68,7 +89,7 @@ static void wake_new(u64 ts, s32 waker, s32 pid)
 
 	e.prev_pid = waker;
 	e.next_pid = pid;
-	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(!feed(&e));
 }
 
 static void migrate(u64 ts, s32 pid, u16 orig, u16 dest)
@@ -78,7 +99,7 @@ static void migrate(u64 ts, s32 pid, u16 orig, u16 dest)
 	e.next_pid = pid;
 	e.orig_cpu = orig;
 	e.dest_cpu = dest;
-	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(!feed(&e));
 }
 
 static void ex(u64 ts, s32 pid)
@@ -86,7 +107,7 @@ static void ex(u64 ts, s32 pid)
 	struct koracle_event e = mk(KORACLE_EV_EXIT, ts);
 
 	e.next_pid = pid;
-	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(!feed(&e));
 }
 
 static void lost(u64 n)
@@ -94,7 +115,7 @@ static void lost(u64 n)
 	struct koracle_event e = mk(KORACLE_EV_LOST, 0);
 
 	e.vruntime = n;
-	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(!feed(&e));
 }
 
 static void expect_pids(const s32 *want, int n)
@@ -156,9 +177,14 @@ Test(features, slot_bookkeeping_mru_and_label)
 	cr_assert(sw(1000, 0, 10, 0, 0));
 	cr_assert_eq(lab, NA);
 	expect_pids(l1, 2);
-	cr_assert_eq(ft.slot[0][KORACLE_SF_STATE], KORACLE_SS_CURRENT);
-	/* idle left "running" (prev_state 0) but is never runnable */
-	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_BLOCKED);
+	/* the running task cannot be next: masked */
+	cr_assert_eq(ft.slot[0][KORACLE_SF_STATE], KORACLE_SS_NONE);
+	/*
+	 * idle left "running" (prev_state 0) but is never runnable; it is a
+	 * candidate of its own kind
+	 */
+	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_IDLE);
+	cr_assert_eq(ft.cand, 1 << 1);
 	cr_assert_eq(ft.ev[KORACLE_EF_NRUN], 0);
 	cr_assert_eq(ft.ev[KORACLE_EF_IN_SLOT], K);	/* 10 was new */
 	cr_assert_eq(ft.ev[KORACLE_EF_DT], 0);		/* no previous switch */
@@ -187,9 +213,12 @@ Test(features, slot_bookkeeping_mru_and_label)
 	cr_assert_eq(ft.ev[KORACLE_EF_PREV_STATE], KORACLE_PC_SLEEP);
 	cr_assert_eq(ft.ev[KORACLE_EF_DT], 1);
 	cr_assert_eq(ft.ev[KORACLE_EF_NRUN], 1);
-	cr_assert_eq(ft.slot[0][KORACLE_SF_STATE], KORACLE_SS_CURRENT);
-	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_BLOCKED);
+	/* 11 runs, 10 sleeps: masked; 12 waits, idle: candidates */
+	cr_assert_eq(ft.slot[0][KORACLE_SF_STATE], KORACLE_SS_NONE);
+	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_NONE);
 	cr_assert_eq(ft.slot[2][KORACLE_SF_STATE], KORACLE_SS_RUNNABLE);
+	cr_assert_eq(ft.slot[3][KORACLE_SF_STATE], KORACLE_SS_IDLE);
+	cr_assert_eq(ft.cand, 1 << 2 | 1 << 3);
 	cr_assert_eq(ft.slot[2][KORACLE_SF_FIFO], 0);
 	cr_assert_eq(ft.slot[2][KORACLE_SF_LIFO], 0);
 	cr_assert_eq(ft.slot[2][KORACLE_SF_WAIT], 1);
@@ -231,7 +260,8 @@ Test(features, slot_bookkeeping_mru_and_label)
 	cr_assert_eq(ft.rule_pick[KORACLE_RULE_SLOT1], 1);
 	cr_assert_eq(ft.rule_pick[KORACLE_RULE_ADAPTIVE], 2);
 	cr_assert_eq(ft.ev[KORACLE_EF_SEL_RULE], KORACLE_RULE_FIFO);
-	cr_assert_eq(ft.ev[KORACLE_EF_SEL_HITS], 4);
+	/* hits over the whole 256-switch window: a few are 0 eighths */
+	cr_assert_eq(ft.ev[KORACLE_EF_SEL_HITS], 0);
 	cr_assert_eq(ft.sel_pick, 1);
 	cr_assert_eq(enc.stats.switches, 3);
 	cr_assert_eq(enc.stats.events, 6);
@@ -270,7 +300,7 @@ Test(features, wakeup_of_running_task_is_not_runnable)
 	sw(2000, 10, 11, KORACLE_PS_S, 0);
 	cr_assert_eq(ft.ev[KORACLE_EF_NRUN], 0);
 	cr_assert_eq(ft.slot_pid[1], 10);
-	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_BLOCKED);
+	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_NONE);
 }
 
 Test(features, migration_in_and_out)
@@ -398,7 +428,7 @@ Test(features, chain_breaks_are_counted_and_tolerated)
 	cr_assert_eq(ft.slot_pid[1], 20);
 	cr_assert_eq(ft.slot_pid[2], 10);
 	/* 10's state is unknown: it stays as it was (not runnable) */
-	cr_assert_eq(ft.slot[2][KORACLE_SF_STATE], KORACLE_SS_BLOCKED);
+	cr_assert_eq(ft.slot[2][KORACLE_SF_STATE], KORACLE_SS_NONE);
 	sw(3000, 30, 10, KORACLE_PS_S, 0);	/* chain intact again */
 	cr_assert_eq(enc.stats.chain_breaks, 1);
 	cr_assert_eq(lab, 2);
@@ -435,7 +465,8 @@ Test(features, markov_adaptive_and_selector_on_a_cycle)
 	 *   1->2 [2,1,3,0]  label 2;  learns (3,1)->2; ADAPTIVE slot 2: 2
 	 * At the last one Markov (1,2) -> 3, in slot 2; ADAPTIVE -> 2.
 	 * Scored: 4 switches; only ADAPTIVE hit once (its pick after 3->1),
-	 * so the selector moved from FIFO to ADAPTIVE: 8 * 1 / 4 = 2 eighths.
+	 * so the selector moved from FIFO to ADAPTIVE: 8 * 1 / 256 = 0 eighths
+ * (the window is 256 switches, the unseen ones count as misses).
 	 */
 	sw(1000, 0, 1, KORACLE_PS_S, 0);
 	sw(2000, 1, 2, KORACLE_PS_S, 0);
@@ -453,7 +484,7 @@ Test(features, markov_adaptive_and_selector_on_a_cycle)
 	cr_assert_eq(ft.rule_pick[KORACLE_RULE_SLOT1], 1);
 	cr_assert_eq(ft.rule_pick[KORACLE_RULE_FIFO], K);
 	cr_assert_eq(ft.ev[KORACLE_EF_SEL_RULE], KORACLE_RULE_ADAPTIVE);
-	cr_assert_eq(ft.ev[KORACLE_EF_SEL_HITS], 2);
+	cr_assert_eq(ft.ev[KORACLE_EF_SEL_HITS], 0);
 	cr_assert_eq(ft.sel_pick, 2);
 	/* SF_RULES of slot 2: MARKOV2 (8) | ADAPTIVE (16) | selector (32) */
 	cr_assert_eq(ft.slot[2][KORACLE_SF_RULES], 8 | 16 | 32);
@@ -480,7 +511,7 @@ Test(features, kernel_only_vruntime_rank_and_weight)
 		e.vruntime = t[i].vr;
 		e.weight = t[i].w;
 		e.flags = t[i].flags;
-		koracle_enc_event(&enc, &e, &ft, &lab);
+		feed(&e);
 	}
 	/*
 	 * 10 sleeps, idle runs: [0,10,14,13,12,11]. Runnable with vruntime:
@@ -539,7 +570,7 @@ Test(features, preempted_task_ranks_by_its_switch_out_vruntime)
 	e.flags = KORACLE_RF_PREEMPT | KORACLE_RF_KERNEL;
 	e.vruntime = 700;	/* the outgoing task's */
 	e.weight = 1024;
-	cr_assert(koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(feed(&e));
 	/* 22 is woken with vruntime 600: it ranks ahead of 20 */
 	e = mk(KORACLE_EV_WAKEUP, 2100);
 	e.prev_pid = 21;
@@ -547,7 +578,7 @@ Test(features, preempted_task_ranks_by_its_switch_out_vruntime)
 	e.vruntime = 600;
 	e.weight = 1024;
 	e.flags = KORACLE_RF_KERNEL;
-	cr_assert(!koracle_enc_event(&enc, &e, &ft, &lab));
+	cr_assert(!feed(&e));
 	/* 21 sleeps, idle runs: [0,21,22,20] */
 	sw(3000, 21, 0, KORACLE_PS_S, 0);
 	cr_assert_eq(ft.slot_pid[2], 22);
@@ -555,4 +586,175 @@ Test(features, preempted_task_ranks_by_its_switch_out_vruntime)
 	cr_assert_eq(ft.slot[2][KORACLE_SF_VR_RANK], 0);
 	cr_assert_eq(ft.slot[3][KORACLE_SF_VR_RANK], 1);
 	cr_assert_eq(ft.slot[3][KORACLE_SF_WEIGHT], 2);
+}
+
+/*
+ * The incremental ranks against the definition, on random streams: after
+ * every event, each runnable slot's FIFO rank is the number of runnable
+ * slots that became runnable before it (run_seq order), its vruntime rank
+ * the number of ranked slots before it in (vruntime, run_seq) order, and a
+ * slot that does not wait has neither.
+ */
+static u32 rnd_state = 12345;
+
+static u32 rnd(u32 n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state % n;
+}
+
+static void check_ranks_against_definition(void)
+{
+	int i, j, nrun = 0;
+
+	for (i = 0; i < enc.nocc; i++) {
+		const struct koracle_slot *a = &enc.slots[enc.idx[i]];
+		u8 fifo = 0, vr = 0;
+
+		if (!a->runnable) {
+			cr_assert_eq(a->fifo, K, "slot %d not runnable", i);
+			cr_assert_eq(a->vr_rank, K, "slot %d not runnable", i);
+			continue;
+		}
+		nrun++;
+		for (j = 0; j < enc.nocc; j++) {
+			const struct koracle_slot *b = &enc.slots[enc.idx[j]];
+
+			if (j == i || !b->runnable)
+				continue;
+			if ((s32)(b->run_seq - a->run_seq) < 0)
+				fifo++;
+			if (a->has_vr && b->has_vr &&
+			    (b->vruntime < a->vruntime ||
+			     (b->vruntime == a->vruntime &&
+			      (s32)(b->run_seq - a->run_seq) < 0)))
+				vr++;
+		}
+		cr_assert_eq(a->fifo, fifo, "slot %d fifo", i);
+		cr_assert_eq(a->vr_rank, a->has_vr ? vr : K, "slot %d vr", i);
+	}
+	cr_assert_eq(enc.nrun, nrun);
+	/* the bookkeeping of where things are */
+	for (i = 0, j = -1; i < enc.nocc; i++)
+		if (enc.pid[i] == 0)
+			j = i;
+	cr_assert_eq(enc.idle, j, "idle at %d, kept %d", j, enc.idle);
+	for (i = 0; i < K; i++)
+		cr_assert_eq(enc.runmask >> i & 1,
+			     i < enc.nocc && enc.slots[enc.idx[i]].runnable,
+			     "runmask bit %d", i);
+	/* free storage holds nothing that ranks */
+	for (i = enc.nocc; i < K; i++) {
+		cr_assert_eq(enc.pid[i], -1);
+		cr_assert_eq(enc.slots[enc.idx[i]].fifo, K);
+		cr_assert_eq(enc.slots[enc.idx[i]].vr_rank, K);
+	}
+}
+
+static void random_event(u64 ts, bool kernel)
+{
+	struct koracle_event e = mk(KORACLE_EV_SWITCH, ts);
+	/* 24 pids (0 the idle task) over 16 slots: evictions happen */
+	s32 pid = (s32)rnd(24);
+	static const u32 states[] = { 0, KORACLE_PS_S, KORACLE_PS_D,
+				      KORACLE_PS_X };
+
+	if (kernel) {
+		e.flags |= KORACLE_RF_KERNEL;
+		e.vruntime = rnd(8) * 1000;	/* ties are common */
+		e.weight = 1024;
+	}
+	switch (rnd(6)) {
+	case 0:
+	case 1:
+		e.prev_pid = enc.cur_pid >= 0 ? enc.cur_pid : (s32)rnd(24);
+		e.next_pid = pid;
+		e.prev_state = states[rnd(4)];
+		if (rnd(3) == 0)
+			e.flags |= KORACLE_RF_PREEMPT;
+		break;
+	case 2:
+	case 3:
+		e.type = rnd(4) ? KORACLE_EV_WAKEUP : KORACLE_EV_WAKEUP_NEW;
+		e.prev_pid = (s32)rnd(24);
+		e.next_pid = pid;
+		break;
+	case 4:
+		e.type = KORACLE_EV_MIGRATE;
+		e.next_pid = pid;
+		e.orig_cpu = rnd(2) ? 0 : 1;
+		e.dest_cpu = e.orig_cpu ? 0 : 1;
+		break;
+	default:
+		e.type = rnd(8) ? KORACLE_EV_EXIT : KORACLE_EV_LOST;
+		e.next_pid = pid;
+		e.vruntime = e.type == KORACLE_EV_LOST ? 1 : e.vruntime;
+		break;
+	}
+	feed(&e);
+}
+
+Test(features, incremental_ranks_equal_the_definition, .timeout = 20)
+{
+	int run, i;
+
+	for (run = 0; run < 40; run++) {
+		koracle_enc_init(&enc, run % 2 ? KORACLE_HZ_CURRENT :
+						 KORACLE_HZ_LEAD);
+		for (i = 0; i < 2000; i++) {
+			random_event(1000 + 10 * (u64)i, run % 4 < 2);
+			check_ranks_against_definition();
+		}
+		cr_assert_gt(enc.stats.evictions, 0);
+	}
+}
+
+/*
+ * The current horizon: the point that predicts a switch is the list just
+ * before it, with the wakeups since the previous switch; the lead point of
+ * the same stream does not have them.
+ */
+Test(features, current_point_sees_the_wakeups_since_the_last_switch)
+{
+	struct koracle_feat peek;
+	int h;
+
+	for (h = 0; h < 2; h++) {
+		koracle_enc_init(&enc, h ? KORACLE_HZ_LEAD : KORACLE_HZ_CURRENT);
+		cr_assert(!koracle_enc_peek(&enc, 0, &peek));	/* no switch yet */
+		/* 0 -> 10: no point (the first switch); [10,0] */
+		cr_assert(sw(1000, 0, 10, 0, 0));
+		cr_assert_eq(lab, NA);
+		/* 10 wakes 11 at 1500: [11,10,0], 11 runnable, woken by 10 */
+		wake(1500, 10, 11, 0, 0);
+		cr_assert(koracle_enc_peek(&enc, 1600, &peek));
+		koracle_feat_complete(&peek);
+		cr_assert_eq(peek.slot_pid[0], 11);
+		cr_assert_eq(peek.slot[0][KORACLE_SF_STATE], KORACLE_SS_RUNNABLE);
+		cr_assert_eq(peek.slot[0][KORACLE_SF_WOKEN_BY_CUR], 1);
+		cr_assert_eq(peek.rule_pick[KORACLE_RULE_FIFO], 0);
+		cr_assert_eq(peek.sel_pick, 0);
+		/* the per-event part is the last switch's: 10 was new */
+		cr_assert_eq(peek.ev[KORACLE_EF_IN_SLOT], K);
+		/* 10 sleeps, 11 runs */
+		cr_assert(sw(2000, 10, 11, KORACLE_PS_S, 0));
+		if (!h) {
+			/* current: 11 is slot 0 of the list just before */
+			cr_assert_eq(lab, 0);
+			cr_assert_eq(ft.slot_pid[0], 11);
+			cr_assert_eq(ft.sel_pick, 0);
+			/* the point is what a read just before saw */
+			cr_assert_arr_eq(ft.ev, peek.ev, sizeof(ft.ev));
+			cr_assert_arr_eq(ft.slot, peek.slot, sizeof(ft.slot));
+			cr_assert_arr_eq(ft.rule_pick, peek.rule_pick,
+					 sizeof(ft.rule_pick));
+			cr_assert_arr_eq(ft.slot_pid, peek.slot_pid,
+					 sizeof(ft.slot_pid));
+		} else {
+			/* lead: the list right after 0 -> 10 had no 11 */
+			cr_assert_eq(lab, K);
+		}
+	}
 }

@@ -190,11 +190,12 @@ Test(quantize, kernel_only_features_do_not_change_the_prediction)
 	cr_assert_leq(koracle_qstate_size(&qm), sizeof(s1));
 	memset(&f, 0, sizeof(f));
 	for (int j = 0; j < 6; j++) {
-		f.slot[j][KORACLE_SF_STATE] = j ? KORACLE_SS_RUNNABLE : KORACLE_SS_CURRENT;
+		f.slot[j][KORACLE_SF_STATE] = j ? KORACLE_SS_RUNNABLE : KORACLE_SS_NONE;
 		f.slot[j][KORACLE_SF_MRU] = (uint8_t)j;
 		f.slot[j][KORACLE_SF_FIFO] = (uint8_t)(j ? j - 1 : KORACLE_K);
 		f.slot[j][KORACLE_SF_LIFO] = (uint8_t)(j ? 5 - j : KORACLE_K);
 		f.slot[j][KORACLE_SF_VR_RANK] = KORACLE_K;
+		f.cand |= j ? 1 << j : 0;	/* the runnable ones */
 	}
 	koracle_qstate_reset(&qm, s1);
 	koracle_qstate_reset(&qm, s2);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Per-CPU replay (user/replay.c): a two-CPU stream fed record by record and
- * through a real trace file; each point must carry its own tuple and the
- * label revealed by its CPU's next switch.
+ * through a real trace file; each switch but a CPU's first (and the first
+ * after a LOST) must deliver the point that predicted it, the list as it
+ * stood just before it, with its label.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -21,8 +22,8 @@ struct seen {
 	bool restart;
 	u8 label;
 	s32 next_pid;
-	u64 ts;		/* of the SWITCH that emitted the tuple */
-	s32 slot0;	/* the tuple's slot 0 pid */
+	u64 ts;		/* of the SWITCH the point predicts */
+	s32 slot0;	/* the point's slot 0 pid */
 };
 
 struct sink {
@@ -64,9 +65,9 @@ static struct koracle_event ev(u8 type, u16 cpu, u64 ts, s32 prev, s32 next,
 }
 
 /*
- * CPU 0: 0->10 (T00 [10,0]); a wakeup of 11 from CPU 1; 10->11 (T01
- * [11,10,0]); LOST 2; 12->10 (T02 [10,12,11,0]); 10->11 (T03).
- * CPU 1: 0->20 (T10 [20,0]); 20->0 (T11 [0,20]).
+ * CPU 0: 0->10 ([10,0]); a wakeup of 11 from CPU 1 ([11,10,0]); 10->11
+ * ([11,10,0]); LOST 2; 12->10 ([10,12,11,0]); 10->11.
+ * CPU 1: 0->20 ([20,0]); 20->0.
  */
 static void stream(struct koracle_event *e, int *n)
 {
@@ -86,27 +87,24 @@ static void stream(struct koracle_event *e, int *n)
 }
 
 /*
- * Expected points, in delivery order:
- *   T00 at the 10->11 switch: 11 not in [10,0] -> K, next 11, restart
- *   T10 at 20->0: 0 is slot 1 of [20,0] -> 1, restart
- *   T01 at the LOST record: NA, next -1
- *   T02 at 10->11: 11 is slot 2 of [10,12,11,0] -> 2, restart (after LOST)
- *   flush: T03 (CPU 0) then T11 (CPU 1), both NA
+ * Expected points, in delivery order (0->10 and 0->20 are their CPU's first
+ * switches, 12->10 the first after the LOST: no point):
+ *   at 10->11: the list just before, [11,10,0] (the wakeup is in it): 11 is
+ *              slot 0 -> 0, restart
+ *   at 20->0:  [20,0]: 0 is slot 1 -> 1, restart
+ *   at the last 10->11: [10,12,11,0]: 11 is slot 2 -> 2, restart (LOST)
  */
 static void check_points(const struct sink *s)
 {
 	const struct seen want[] = {
-		{ 0, 0, true, K, 11, 1000, 10 },
-		{ 1, 0, true, 1, 0, 1100, 20 },
-		{ 0, 1, false, NA, -1, 1300, 11 },
-		{ 0, 2, true, 2, 11, 2000, 10 },
-		{ 0, 3, false, NA, -1, 2100, 11 },
-		{ 1, 1, false, NA, -1, 1400, 0 },
+		{ 0, 0, true, 0, 11, 1300, 11 },
+		{ 1, 0, true, 1, 0, 1400, 20 },
+		{ 0, 1, true, 2, 11, 2100, 10 },
 	};
 	int i;
 
-	cr_assert_eq(s->n, 6);
-	for (i = 0; i < 6; i++) {
+	cr_assert_eq(s->n, 3);
+	for (i = 0; i < 3; i++) {
 		cr_assert_eq(s->p[i].cpu, want[i].cpu, "point %d", i);
 		cr_assert_eq(s->p[i].index, want[i].index, "point %d", i);
 		cr_assert_eq(s->p[i].restart, want[i].restart, "point %d", i);
@@ -121,7 +119,7 @@ static void check_stats(const struct ko_replay_stats *st)
 {
 	cr_assert_eq(st->ncpus, 2);
 	cr_assert_eq(st->records, 8);
-	cr_assert_eq(st->points, 6);
+	cr_assert_eq(st->points, 3);
 	cr_assert_eq(st->labelled, 3);
 	cr_assert_eq(st->enc.events, 8);
 	cr_assert_eq(st->enc.switches, 6);
@@ -150,9 +148,9 @@ Test(replay, points_pair_each_tuple_with_its_own_label)
 	cr_assert_eq(cs.switches, 2);
 	ko_replay_cpu_stats(rp, 9, &cs);
 	cr_assert_eq(cs.events, 0);
-	/* a second flush has nothing left to deliver */
+	/* a flush has nothing left to deliver */
 	cr_assert_eq(ko_replay_flush(rp, collect, &s), 0);
-	cr_assert_eq(s.n, 6);
+	cr_assert_eq(s.n, 3);
 	ko_replay_free(rp);
 }
 
@@ -224,17 +222,18 @@ Test(replay, kernel_selector_slots_are_checked_until_a_loss)
 
 	/*
 	 * CPU 0: 0->10, 10->11 (10 preempted), 11->10 (11 sleeps). The
-	 * selector uses FIFO throughout: after 0->10 nothing is runnable ->
-	 * none (0xff); after 10->11 the runnable 10 is slot 1 -> 1; after
-	 * 11->10 nothing is runnable again -> none, but the record claims 5.
-	 * The last switch comes after a LOST and is not checked.
+	 * selector uses FIFO throughout. 0->10 closes no point (the first
+	 * switch): not checked whatever it claims. Just before 10->11 nothing
+	 * is runnable in [10,0] -> none (K); just before 11->10 the runnable
+	 * 10 is slot 1 of [11,10,0] -> 1, but the record claims 5. The last
+	 * switch comes after a LOST and is not checked.
 	 */
 	e[n] = ev(KORACLE_EV_SWITCH, 0, 1000, 0, 10, 0);
 	e[n].flags = KORACLE_RF_PRED;
-	e[n++].base_slot = KORACLE_SLOT_NONE;
+	e[n++].base_slot = 3;
 	e[n] = ev(KORACLE_EV_SWITCH, 0, 2000, 10, 11, 0);
 	e[n].flags = KORACLE_RF_PRED | KORACLE_RF_PREEMPT;
-	e[n++].base_slot = 1;
+	e[n++].base_slot = K;
 	e[n] = ev(KORACLE_EV_SWITCH, 0, 3000, 11, 10, KORACLE_PS_S);
 	e[n].flags = KORACLE_RF_PRED;
 	e[n++].base_slot = 5;
@@ -247,7 +246,7 @@ Test(replay, kernel_selector_slots_are_checked_until_a_loss)
 	for (i = 0; i < n; i++)
 		cr_assert_eq(ko_replay_feed(rp, &e[i], NULL, NULL), 0);
 	ko_replay_get_stats(rp, &st);
-	cr_assert_eq(st.base_checked, 3);
+	cr_assert_eq(st.base_checked, 2);
 	cr_assert_eq(st.base_mismatch, 1);
 	ko_replay_free(rp);
 }

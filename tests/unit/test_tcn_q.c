@@ -234,19 +234,30 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 	free(blob);
 }
 
-Test(tcn_q, streaming_equals_window_c8_b2_k2_h8)
+/* The shapes the step expands with constants, then generic ones. */
+Test(tcn_q, streaming_equals_window_default_c4_b1_k2_h4)
 {
-	check_arch(8, 2, 2, 8, "a.ktr");
+	check_arch(4, 1, 2, 4, "a.ktr");
 }
 
-Test(tcn_q, streaming_equals_window_c16_b3_k2_h16)
+Test(tcn_q, streaming_equals_window_c8_b1_k2_h4)
 {
-	check_arch(16, 3, 2, 16, "b.ktr");
+	check_arch(8, 1, 2, 4, "b.ktr");
 }
 
-Test(tcn_q, streaming_equals_window_generic_widths_k3_b4)
+Test(tcn_q, streaming_equals_window_c16_no_blocks_h8)
 {
-	check_arch(6, 4, 3, 10, "a.ktr");
+	check_arch(16, 0, 2, 8, "a.ktr");
+}
+
+Test(tcn_q, streaming_equals_window_generic_widths_k3_b3)
+{
+	check_arch(2, 3, 3, 6, "a.ktr");
+}
+
+Test(tcn_q, streaming_equals_window_generic_c6_k3_b1)
+{
+	check_arch(6, 1, 3, 6, "b.ktr");
 }
 
 Test(tcn_q, streaming_equals_window_no_blocks)
@@ -267,7 +278,7 @@ Test(tcn_q, empty_list_predicts_none)
 	int32_t mg = 5;
 
 	snprintf(path, sizeof(path), "%s/a.ktr", dir);
-	qt_random_blob(&fm, 8, 1, 2, 8, 1, false, path, &blob, &len);
+	qt_random_blob(&fm, 8, 1, 2, 4, 1, false, path, &blob, &len);
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(blob, len, &m, &why), 0);
 	state = calloc(1, koracle_qstate_size(&m));
@@ -275,6 +286,7 @@ Test(tcn_q, empty_list_predicts_none)
 	cr_assert_eq(koracle_qstep(&m, state, &f, &mg), KORACLE_K);
 	cr_assert_eq(mg, 0);
 	f.slot[5][KORACLE_SF_STATE] = KORACLE_SS_RUNNABLE;	/* one occupant */
+	f.cand = 1 << 5;
 	cr_assert_eq(koracle_qstep(&m, state, &f, NULL), 5);
 	free(state);
 	free(blob);

@@ -17,6 +17,9 @@
  *   long        8 bytes appended after total_size
  *   short       the last 8 bytes cut, header untouched (the CLI refuses it:
  *               the module would wait for the rest)
+ *   deeper      a well-formed blob one residual block deeper (the last
+ *               block repeated at twice its dilation): over the module's
+ *               per-switch budget when IN is near it (blob a)
  * Prints the name of the module's check that should refuse OUT.
  */
 #include <stdio.h>
@@ -44,6 +47,54 @@ static u8 *slurp(const char *path, size_t *len)
 	return b;
 }
 
+/*
+ * @b (a blob of @len bytes, room for twice that) rewritten one block deeper:
+ * every conv section gets a copy of its last block's two convolutions, the
+ * sections are laid out again back to back. Returns the new length, 0 if
+ * the blob has no block to repeat or no room.
+ */
+static size_t deeper(u8 *b, size_t len, size_t cap)
+{
+	struct koracle_blob_hdr h;
+	u8 *out = calloc(1, cap);
+	size_t off = KORACLE_BLOB_HDR_SIZE;
+	int s, B;
+
+	memcpy(&h, b, sizeof(h));
+	B = h.blocks;
+	if (!out || B < 1 || B >= KORACLE_Q_MAX_BLOCKS) {
+		free(out);
+		return 0;
+	}
+	for (s = 0; s < KORACLE_BS_COUNT; s++) {
+		size_t o = koracle_from_le32(h.sect[s].offset);
+		size_t n = koracle_from_le32(h.sect[s].length);
+		size_t extra = 0;
+
+		if (s >= KORACLE_BS_CONV_W && s <= KORACLE_BS_CONV_S)
+			extra = n / B;		/* one block's share */
+		off = (off + KORACLE_BLOB_ALIGN - 1) & ~(size_t)(KORACLE_BLOB_ALIGN - 1);
+		if (off + n + extra > cap || o + n > len) {
+			free(out);
+			return 0;
+		}
+		memcpy(out + off, b + o, n);
+		memcpy(out + off + n, b + o + n - extra, extra);
+		h.sect[s].offset = koracle_le32((u32)off);
+		h.sect[s].length = koracle_le32((u32)(n + extra));
+		off += n + extra;
+	}
+	h.blocks = (u8)(B + 1);
+	h.dil[B] = (u8)(2 * h.dil[B - 1]);
+	h.res_mult[B] = h.res_mult[B - 1];
+	h.res_shift[B] = h.res_shift[B - 1];
+	h.total_size = koracle_le32((u32)off);
+	memcpy(out, &h, sizeof(h));
+	memcpy(b, out, off);
+	free(out);
+	return off;
+}
+
 static void set_crc(u8 *b, size_t len)
 {
 	struct koracle_blob_hdr h;
@@ -63,7 +114,7 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: ko-blobmut IN OUT magic|version|crc|channels|offset|truncated|long|short\n");
+		fprintf(stderr, "usage: ko-blobmut IN OUT magic|version|crc|channels|offset|truncated|long|short|deeper\n");
 		return 2;
 	}
 	b = slurp(argv[1], &len);
@@ -118,6 +169,14 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[3], "short")) {
 		len -= 8;
 		why = "(refused by the CLI: truncated)";
+	} else if (!strcmp(argv[3], "deeper")) {
+		len = deeper(b, len, KORACLE_BLOB_MAX_SIZE + 64);
+		if (!len) {
+			fprintf(stderr, "ko-blobmut: cannot deepen %s\n", argv[1]);
+			goto out;
+		}
+		set_crc(b, len);
+		why = "over the per-switch budget";
 	} else {
 		fprintf(stderr, "ko-blobmut: unknown case '%s'\n", argv[3]);
 		ret = 2;

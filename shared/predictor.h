@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * One CPU's predictor: the whole per-event path the module's probes run
+ * (DESIGN.md, "What is predicted"), kept here so that the kernel, the
+ * benchmark and the tests run the same code.
+ *
+ * Every event of the CPU's stream goes through the feature encoder
+ * (features.h: the list, the incremental ranks, the rules and their online
+ * selector). At a SWITCH n that closes a prediction point, in order:
+ *
+ *   1. model: score the point (the list just before switch n) against the
+ *      context the model built up to switch n-1 (koracle_qscore), then
+ *      advance the model's context with switch n (koracle_qadvance); without
+ *      a point (the CPU's first switch) only the advance runs;
+ *   2. publish: the gate (gate.h) takes the model's slot or the selector's,
+ *      whichever hit more lately; score all three against the slot switch n
+ *      actually took: predictions++, hits (model), baseline_hits (selector),
+ *      published_hits (the gate's pick: what next_pid showed just before
+ *      the switch); then teach the gate;
+ *   3. write both raw picks into the SWITCH record (KORACLE_RF_PRED).
+ *
+ * Nothing is predicted between switches: koracle_predictor_peek() forms the
+ * prediction from the state as it stands whenever it is read, at the cost
+ * of one snapshot and one head evaluation, and changes nothing.
+ *
+ * Fixed size, no pointers inside, no allocation; the caller serializes all
+ * calls for one CPU (the module: that CPU's stream lock).
+ */
+#ifndef KORACLE_PREDICTOR_H
+#define KORACLE_PREDICTOR_H
+
+#include "koracle_types.h"
+#include "features.h"
+#include "gate.h"
+#include "tcn_q.h"
+
+/* Counted since the last koracle_predictor_zero(); read locklessly. */
+struct koracle_pred_counts {
+	u64 predictions;	/* scored switches */
+	u64 hits;		/* the model's hits among them */
+	u64 baseline_hits;	/* the rule selector's hits among them */
+	u64 published_hits;	/* hits of what next_pid published: the gate's
+				 * pick (the selector's, without a model)
+				 */
+};
+
+struct koracle_predictor {
+	struct koracle_enc enc;
+	struct koracle_gate gate;	/* model vs selector */
+	struct koracle_pred_counts n;
+	u8 label;		/* class of the last switch in its point */
+	u8 point;		/* the last switch closed a point */
+};
+
+/* A fresh list, gate and model context; the counters stay. */
+void koracle_predictor_init(struct koracle_predictor *p);
+void koracle_predictor_zero(struct koracle_predictor *p);
+
+/* Encoder part of an event; true at a SWITCH (the model part must follow). */
+bool koracle_predictor_encode(struct koracle_predictor *p,
+			      const struct koracle_event *ev);
+/*
+ * Model part of a SWITCH (@m NULL: no model): the model's pick for the
+ * point just closed (KORACLE_SLOT_NONE without a model or a point), after
+ * which @state has advanced by the switch.
+ */
+u8 koracle_predictor_model(struct koracle_predictor *p,
+			   const struct koracle_qmodel *m, void *state);
+/* Publish part of a SWITCH: gate, counters, @ev's prediction fields. */
+void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
+			       struct koracle_event *ev);
+
+/* All three parts, for callers that do not time them apart. */
+static inline void koracle_predictor_event(struct koracle_predictor *p,
+					   const struct koracle_qmodel *m,
+					   void *state,
+					   struct koracle_event *ev)
+{
+	if (koracle_predictor_encode(p, ev))
+		koracle_predictor_publish(p, koracle_predictor_model(p, m,
+								      state),
+					  ev);
+}
+
+/*
+ * What next_pid shows at @now_ns: the pid of the gate's pick on the list as
+ * it stands, or -1 (no switch seen yet, or nothing to name). @scratch holds
+ * the snapshot. Changes nothing.
+ */
+s32 koracle_predictor_peek(const struct koracle_predictor *p,
+			   const struct koracle_qmodel *m, const void *state,
+			   u64 now_ns, struct koracle_feat *scratch);
+
+#endif /* KORACLE_PREDICTOR_H */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * The module's per-event path (shared/predictor.c) against the userspace
+ * replay that `koracle eval --check-kernel` trusts: on a real trace, the
+ * picks the predictor writes into each SWITCH record (the model's score of
+ * the list just before the switch, then the advance) are exactly the
+ * integer step's picks on the replay's points, CPU by CPU; its counters are
+ * the points scored; and next_pid (a peek) names the gate's pick on the list
+ * as it stands, without changing anything.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "predictor.h"
+#include "quant_replay.h"
+#include "qtest.h"
+#include "trace_io.h"
+
+#define NCPU	8
+
+static char dir[64];
+
+static void setup(void)
+{
+	qt_mkdir(dir);
+	qt_import(dir, "mixed-io.trace.gz", "m.ktr");
+}
+
+static void teardown(void)
+{
+	qt_rmdir(dir);
+}
+
+TestSuite(predictor, .init = setup, .fini = teardown, .timeout = 60);
+
+struct picks {
+	u8 *model[NCPU], *sel[NCPU];	/* per CPU, in stream order */
+	size_t n[NCPU], cap;
+};
+
+static int check_point(void *ctx, const struct ko_tcn *m,
+		       const struct ko_qr_point *p)
+{
+	struct picks *k = ctx;
+	size_t i = k->n[p->cpu]++;
+
+	(void)m;
+	cr_assert_lt(i, k->cap);
+	cr_assert_eq(p->qpick, k->model[p->cpu][i], "cpu %d point %zu: replay %u, predictor %u",
+		     p->cpu, i, p->qpick, k->model[p->cpu][i]);
+	cr_assert_eq(p->feat->sel_pick, k->sel[p->cpu][i], "cpu %d point %zu selector", p->cpu, i);
+	return 0;
+}
+
+Test(predictor, equals_the_replay_and_counts_its_points)
+{
+	static struct koracle_predictor pr[NCPU];
+	struct koracle_qmodel qm;
+	struct ko_trace_reader *r;
+	struct koracle_event ev;
+	struct picks k = { .cap = 1 << 16 };
+	struct ko_tcn fm;
+	char path[128], err[KO_ERR_LEN];
+	const char *why;
+	void *state[NCPU];
+	uint8_t *blob;
+	size_t len, total = 0;
+	u64 counted = 0;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/m.ktr", dir);
+	qt_random_blob(&fm, 4, 1, 2, 4, 7, true, path, &blob, &len);
+	ko_tcn_destroy(&fm);
+	cr_assert_eq(koracle_blob_parse(blob, len, &qm, &why), 0, "%s", why);
+	for (c = 0; c < NCPU; c++) {
+		koracle_predictor_init(&pr[c]);
+		memset(&pr[c].n, 0, sizeof(pr[c].n));
+		state[c] = calloc(1, koracle_qstate_size(&qm));
+		k.model[c] = malloc(k.cap);
+		k.sel[c] = malloc(k.cap);
+		cr_assert(state[c] && k.model[c] && k.sel[c]);
+	}
+	/* the module's path, record by record, as the probes feed it */
+	cr_assert_eq(ko_trace_open(path, &r, err), 0, "%s", err);
+	while (ko_trace_next(r, &ev) == 1) {
+		cr_assert_lt(ev.cpu, NCPU);
+		ev.flags &= ~KORACLE_RF_PRED;
+		koracle_predictor_event(&pr[ev.cpu], &qm, state[ev.cpu], &ev);
+		if (!(ev.flags & KORACLE_RF_PRED))
+			continue;
+		cr_assert_lt(k.n[ev.cpu], k.cap);
+		k.model[ev.cpu][k.n[ev.cpu]] = ev.pred_slot;
+		k.sel[ev.cpu][k.n[ev.cpu]++] = ev.base_slot;
+		total++;
+	}
+	ko_trace_close(r);
+	for (c = 0; c < NCPU; c++) {
+		counted += pr[c].n.predictions;
+		k.n[c] = 0;
+	}
+	cr_assert_eq(counted, total, "predictions counted %llu, points %zu",
+		     (unsigned long long)counted, total);
+	cr_assert_gt(total, 1000);
+
+	/* the replay's points, CPU by CPU, against what the predictor wrote */
+	cr_assert_eq(ko_qr_file(path, NULL, &qm, check_point, &k, NULL, NULL,
+				err), 0, "%s", err);
+	for (c = 0; c < NCPU; c++)
+		total -= k.n[c];
+	cr_assert_eq(total, 0, "the replay has %zu points fewer", total);
+	free(blob);
+	for (c = 0; c < NCPU; c++) {
+		free(state[c]);
+		free(k.model[c]);
+		free(k.sel[c]);
+	}
+}
