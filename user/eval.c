@@ -83,7 +83,9 @@ static void eval_usage(FILE *f)
 "                    [--check-kernel]\n"
 "\n"
 "Score a model (koracle train) or a weight blob (koracle quantize) and the\n"
-"baseline rules on trace files: per trace top-1 and top-3 accuracy,\n"
+"baseline rules on trace files: per trace top-1 and top-3 accuracy of the\n"
+"prediction as it stands just before each switch (lead%%: as it stood right\n"
+"after the previous one, lcov%%: the coverage then),\n"
 "candidate-list coverage (the ceiling) and the FIFO, LIFO, slot-1, order-2\n"
 "Markov, adaptive-rank rules and the online selector on the same prediction\n"
 "points; then overall (weighted by predictions) and macro (mean over\n"
@@ -181,18 +183,22 @@ static int eval_add_row(struct ko_report *rep, const char *path,
 static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
 			  struct ko_report *rep, struct eval_q *tot)
 {
-	struct eval_q q = { 0 };
+	struct eval_q q = { 0 }, lead = { 0 };
 	struct ko_trace_info info;
 	struct ko_replay_stats st;
 	char err[KO_ERR_LEN];
 	int ret = -1, r;
 
 	r = ko_qr_file(path, NULL, qm, eval_q_point, &q, &info, &st, err);
+	if (!r)
+		r = ko_qr_file_at(path, KORACLE_HZ_LEAD, NULL, qm, eval_q_point,
+				  &lead, NULL, NULL, err);
 	if (r) {
 		fprintf(stderr, "koracle: eval: %s\n",
 			r == -ENOMEM ? "out of memory" : err);
 		goto out;
 	}
+	ko_counts_set_lead(&q.c, &lead.c);
 	if (eval_add_row(rep, path, &info, &q.c, st.records))
 		goto out;
 	tot->points += q.points;
@@ -203,6 +209,9 @@ out:
 	free(q.gate);
 	free(q.seen);
 	free(q.lost);
+	free(lead.gate);
+	free(lead.seen);
+	free(lead.lost);
 	return ret;
 }
 
@@ -380,18 +389,21 @@ static void eval_free_cpus(struct eval_ctx *e)
 	e->ncpu = 0;
 }
 
-/* One trace into @rep; 0 or -1 (message printed). */
-static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
+/*
+ * One replay of @path at horizon @h through the float model into @c;
+ * 0 or -1 (message printed).
+ */
+static int eval_replay(struct ko_tcn *m, const char *path,
+		       enum koracle_horizon h, struct ko_counts *c,
+		       struct ko_trace_info *info, struct ko_replay_stats *st)
 {
 	struct eval_ctx e = { .m = m };
-	struct ko_trace_info info;
-	struct ko_replay_stats st;
 	char err[KO_ERR_LEN];
 	int ret = -1, r;
 
 	e.warmup = ko_tcn_warmup(&m->cfg);
 	e.cap = e.warmup + KO_EVAL_CHUNK;
-	r = ko_replay_file(path, eval_point, &e, &info, &st, err);
+	r = ko_replay_file_at(path, h, eval_point, &e, info, st, err);
 	if (r == -ENOMEM) {
 		fprintf(stderr, "koracle: eval: %s: out of memory\n", path);
 		goto out;
@@ -403,12 +415,25 @@ static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
 	for (int i = 0; i < e.ncpu; i++)
 		if (e.cpu[i].ev)
 			eval_flush_cpu(&e, &e.cpu[i]);
-	if (eval_add_row(rep, path, &info, &e.c, st.records))
-		goto out;
+	*c = e.c;
 	ret = 0;
 out:
 	eval_free_cpus(&e);
 	return ret;
+}
+
+/* One trace into @rep, at both horizons; 0 or -1 (message printed). */
+static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
+{
+	struct ko_counts c, lead;
+	struct ko_trace_info info;
+	struct ko_replay_stats st;
+
+	if (eval_replay(m, path, KORACLE_HZ_CURRENT, &c, &info, &st) ||
+	    eval_replay(m, path, KORACLE_HZ_LEAD, &lead, NULL, NULL))
+		return -1;
+	ko_counts_set_lead(&c, &lead);
+	return eval_add_row(rep, path, &info, &c, st.records);
 }
 
 int cmd_eval(int argc, char **argv)

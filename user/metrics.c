@@ -95,6 +95,16 @@ void ko_counts_merge(struct ko_counts *dst, const struct ko_counts *src)
 	dst->model_top1 += src->model_top1;
 	for (i = 0; i < KO_BASE_COUNT; i++)
 		dst->base[i] += src->base[i];
+	dst->lead_predictions += src->lead_predictions;
+	dst->lead_top1 += src->lead_top1;
+	dst->lead_covered += src->lead_covered;
+}
+
+void ko_counts_set_lead(struct ko_counts *c, const struct ko_counts *lead)
+{
+	c->lead_predictions = lead->predictions;
+	c->lead_top1 = lead->top1;
+	c->lead_covered = lead->covered;
 }
 
 static double ko_frac(u64 num, u64 den)
@@ -114,6 +124,8 @@ void ko_counts_rates(const struct ko_counts *c, struct ko_rates *r)
 	r->model_top1 = ko_frac(c->model_top1, c->predictions);
 	for (i = 0; i < KO_BASE_COUNT; i++)
 		r->base[i] = ko_frac(c->base[i], c->predictions);
+	r->lead_top1 = ko_frac(c->lead_top1, c->lead_predictions);
+	r->lead_coverage = ko_frac(c->lead_covered, c->lead_predictions);
 }
 
 void ko_report_init(struct ko_report *rep)
@@ -195,6 +207,8 @@ int ko_report_macro(const struct ko_report *rep, struct ko_rates *r)
 		r->model_top1 += one.model_top1;
 		for (k = 0; k < KO_BASE_COUNT; k++)
 			r->base[k] += one.base[k];
+		r->lead_top1 += one.lead_top1;
+		r->lead_coverage += one.lead_coverage;
 	}
 	if (nlabels) {
 		r->events /= (double)nlabels;
@@ -205,6 +219,8 @@ int ko_report_macro(const struct ko_report *rep, struct ko_rates *r)
 		r->model_top1 /= (double)nlabels;
 		for (k = 0; k < KO_BASE_COUNT; k++)
 			r->base[k] /= (double)nlabels;
+		r->lead_top1 /= (double)nlabels;
+		r->lead_coverage /= (double)nlabels;
 	}
 	free(done);
 	return 0;
@@ -237,8 +253,10 @@ static void ko_json_rates(FILE *f, const struct ko_rates *r,
 	fprintf(f, ",\"predictions\":");
 	fprintf(f, count_fmt, r->predictions);
 	fprintf(f, ",\"top1\":%.6f,\"top3\":%.6f,\"coverage\":%.6f,"
-		"\"model_top1\":%.6f,\"baselines\":{",
-		r->top1, r->top3, r->coverage, r->model_top1);
+		"\"model_top1\":%.6f,\"lead_top1\":%.6f,\"lead_coverage\":%.6f,"
+		"\"baselines\":{",
+		r->top1, r->top3, r->coverage, r->model_top1, r->lead_top1,
+		r->lead_coverage);
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, "%s\"%s\":%.6f", k ? "," : "", ko_base_names[k],
 			r->base[k]);
@@ -284,7 +302,7 @@ static void ko_table_row(FILE *f, const char *name, const char *label,
 		100 * r->top3, 100 * r->coverage, 100 * r->model_top1);
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, " %6.1f", 100 * r->base[k]);
-	fputc('\n', f);
+	fprintf(f, " %6.1f %6.1f\n", 100 * r->lead_top1, 100 * r->lead_coverage);
 }
 
 int ko_report_table(const struct ko_report *rep, FILE *f)
@@ -301,7 +319,7 @@ int ko_report_table(const struct ko_report *rep, FILE *f)
 		"events", "preds", "top1%", "top3%", "cover%", "model%");
 	for (k = 0; k < KO_BASE_COUNT; k++)
 		fprintf(f, " %6s", heads[k]);
-	fputc('\n', f);
+	fprintf(f, " %6s %6s\n", "lead%", "lcov%");
 	for (i = 0; i < rep->n; i++) {
 		base = strrchr(rep->rows[i].file, '/');
 		base = base ? base + 1 : rep->rows[i].file;

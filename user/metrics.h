@@ -40,6 +40,13 @@ struct ko_counts {
 	u64 covered;		/* scored points with label < K */
 	u64 model_top1;		/* the raw model's hits, before the gate */
 	u64 base[KO_BASE_COUNT];	/* each baseline's hits */
+	/*
+	 * The same points at the lead horizon (features.h): the prediction
+	 * as it stood right after the previous switch (a replay of its own).
+	 */
+	u64 lead_predictions;
+	u64 lead_top1;
+	u64 lead_covered;
 };
 
 /* Fractions in [0, 1] (0 when there is nothing to divide by). */
@@ -48,6 +55,7 @@ struct ko_rates {
 	double predictions;	/* idem */
 	double top1, top3, coverage, model_top1;
 	double base[KO_BASE_COUNT];
+	double lead_top1, lead_coverage;	/* of lead_predictions */
 };
 
 /*
@@ -62,6 +70,11 @@ void ko_counts_add_scores(struct ko_counts *c, const struct koracle_feat *f,
 			  u8 label, const float scores[KORACLE_NCLASS]);
 /* The three best classes of @scores, best first (ties: lower class first). */
 void ko_top3(const float scores[KORACLE_NCLASS], u8 out[3]);
+/*
+ * Into @c's lead counts: @lead, the same trace scored at the lead horizon
+ * (its top-1 and coverage).
+ */
+void ko_counts_set_lead(struct ko_counts *c, const struct ko_counts *lead);
 /* The raw model picked @slot at a point whose answer is @label (gate.h). */
 void ko_counts_add_model(struct ko_counts *c, u8 label, u8 slot);
 void ko_counts_merge(struct ko_counts *dst, const struct ko_counts *src);
