@@ -71,6 +71,8 @@ copy_prog() {
 }
 copy_prog "$cli" /bin/koracle
 copy_prog "$hackbench" /usr/bin/hackbench
+# util-linux's chrt: busybox has none (tests/vm/predict-current.sh)
+copy_prog "$(command -v chrt)" /usr/bin/chrt
 cp "$ko" "$root/koracle.ko"
 
 # Weight blobs for the model tests and the bench, trained and quantized here
