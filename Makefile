@@ -100,6 +100,7 @@ vm-shell: all
 bench: all
 	scripts/bench.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
+	KORACLE_BIN=$(CLI_BIN) scripts/bench-probe.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
 
 # The main job, end to end (scripts/demo.sh): collect, train, quantize,

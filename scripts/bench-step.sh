@@ -2,26 +2,26 @@
 # bench-step.sh [BLOB [TRACE...]]: ns per integer TCN step (shared/tcn_q.c)
 # built with the kernel's code-generation flags, on real fixture features.
 #
-# Without a BLOB, trains the default kernel model (C=8 B=1 k=2 H=4, chosen by
-# scripts/sweep-step.sh: held-out accuracy is flat from C=8 B=0 to C=32 B=4,
-# and this is the smallest with a temporal block inside the 500 ns budget)
-# on tests/fixtures for a few epochs, quantizes it and measures that. The step code is
-# compiled with the flags the module's Kbuild uses on x86-64 (no SSE/MMX/AVX,
-# no vectorizer, no red zone); the replay that produces the tuples with the
-# ordinary userspace flags. Prints "bench: NAME VALUE UNIT" lines.
+# Without a BLOB, trains the default kernel model (koracle train's defaults,
+# chosen by scripts/sweep-step.sh: see user/train.h) on tests/fixtures for a
+# few epochs, quantizes it and measures that. The step code is compiled with
+# the module's Kbuild code-generation flags (scripts/kernel-cflags.sh); the
+# replay that produces the tuples with the ordinary userspace flags. Prints
+# "bench: NAME VALUE UNIT" lines.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${KORACLE_BIN:-$top/user/koracle}
 [ -x "$bin" ] || { echo "bench-step: $bin not found: run 'make cli'" >&2; exit 1; }
-KFLAGS="-O2 -mno-sse -mno-mmx -mno-sse2 -mno-avx -mno-3dnow -fno-tree-vectorize -mno-red-zone -fno-strict-aliasing -fno-strict-overflow"
+KFLAGS=$("$top/scripts/kernel-cflags.sh")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # The step (and the shared code it calls) with kernel flags, the rest normal.
-cc -std=gnu11 $KFLAGS -Wall -Wextra -Werror -iquote "$top/shared" -c "$top/shared/tcn_q.c" -o "$tmp/tcn_q.o"
+cc $KFLAGS -Wall -Wextra -Werror -iquote "$top/shared" -c "$top/shared/tcn_q.c" -o "$tmp/tcn_q.o"
+cc -c "$top/tests/bench/thunks.S" -o "$tmp/thunks.o"
 user=(shared/blob.c shared/features.c shared/rules.c user/replay.c user/trace_io.c)
-objs=("$tmp/tcn_q.o")
+objs=("$tmp/tcn_q.o" "$tmp/thunks.o")
 for f in "${user[@]}"; do
 	o="$tmp/$(basename "$f" .c).o"
 	cc -std=c11 -D_GNU_SOURCE -O2 -iquote "$top/shared" -iquote "$top/user" -c "$top/$f" -o "$o"
@@ -29,7 +29,7 @@ for f in "${user[@]}"; do
 done
 cc -std=c11 -D_GNU_SOURCE -O2 -iquote "$top/shared" -iquote "$top/user" \
 	-c "$top/tests/bench/bench_step.c" -o "$tmp/bench_step.o"
-cc -o "$tmp/bench_step" "$tmp/bench_step.o" "${objs[@]}" -lz
+cc -no-pie -o "$tmp/bench_step" "$tmp/bench_step.o" "${objs[@]}" -lz
 
 import() { # DIR FILE...
 	local dir=$1 f name
@@ -46,8 +46,7 @@ if [ $# -ge 1 ]; then
 	shift
 else
 	import "$tmp/fx" "$top"/tests/fixtures/*.gz
-	"$bin" train "$tmp"/fx/*.ktr -o "$tmp/model" --epochs 5 \
-		--channels 8 --blocks 1 --kernel 2 --hidden 4 >/dev/null 2>&1
+	"$bin" train "$tmp"/fx/*.ktr -o "$tmp/model" --epochs 5 >/dev/null 2>&1
 	"$bin" quantize "$tmp/model" -o "$tmp/blob" >/dev/null
 	blob=$tmp/blob
 fi

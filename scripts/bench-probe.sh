@@ -1,0 +1,77 @@
+#!/bin/bash
+# bench-probe.sh [BLOB [TRACE...]]: ns per switch of the whole probe path
+# (shared/predictor.h: encoder, rules, selector, gate, model, scoring) built
+# with the kernel's code-generation flags, replaying real traces
+# (tests/bench/bench_probe.c); the native context switch cost of this
+# machine (tests/bench/host_switch.c); and their ratio, the projected
+# scheduler overhead. Prints "bench: NAME VALUE UNIT" lines.
+#
+# Without a BLOB, trains the default model (koracle train's defaults) on the
+# imports of tests/fixtures for a few epochs and quantizes it, as
+# bench-step.sh does. Without TRACEs, replays the imports of tests/fixtures
+# and tests/fixtures/heldout; module-collected traces (.kot) may be given
+# instead.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+bin=${KORACLE_BIN:-$top/user/koracle}
+[ -x "$bin" ] || { echo "bench-probe: $bin not found: run 'make cli'" >&2; exit 1; }
+# The module's Kbuild code-generation flags on x86-64.
+KFLAGS=$("$top/scripts/kernel-cflags.sh")
+UFLAGS="-std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# The probe path with kernel flags; -iquote, not -I: shared/features.h
+# would shadow glibc's <features.h>.
+objs=()
+for f in features rules gate tcn_q predictor blob; do
+	cc $KFLAGS -Wall -Wextra -Werror -iquote "$top/shared" \
+		-c "$top/shared/$f.c" -o "$tmp/$f.o"
+	objs+=("$tmp/$f.o")
+done
+cc $UFLAGS -iquote "$top/shared" -iquote "$top/user" -c "$top/user/trace_io.c" -o "$tmp/trace_io.o"
+cc $UFLAGS -iquote "$top/shared" -iquote "$top/user" \
+	-c "$top/tests/bench/bench_probe.c" -o "$tmp/bench_probe.o"
+cc -c "$top/tests/bench/thunks.S" -o "$tmp/thunks.o"
+cc -no-pie -o "$tmp/bench_probe" "$tmp/bench_probe.o" "$tmp/trace_io.o" \
+	"${objs[@]}" "$tmp/thunks.o" -lz
+cc $UFLAGS -o "$tmp/host_switch" "$top/tests/bench/host_switch.c"
+
+import() { # DIR FILE...
+	local dir=$1 f name
+	shift
+	mkdir -p "$dir"
+	for f in "$@"; do
+		name=$(basename "$f"); name=${name%%.*}
+		"$bin" import --format ftrace "$f" -o "$dir/$name.kot" >/dev/null 2>&1 ||
+			{ echo "bench-probe: cannot import $f" >&2; return 1; }
+	done
+}
+
+if [ $# -ge 1 ]; then
+	blob=$1
+	shift
+else
+	import "$tmp/fx" "$top"/tests/fixtures/*.gz
+	"$bin" train "$tmp"/fx/*.kot -o "$tmp/model" --epochs 5 >/dev/null 2>&1 ||
+		{ echo "bench-probe: koracle train failed" >&2; exit 1; }
+	"$bin" quantize "$tmp/model" -o "$tmp/blob" >/dev/null
+	blob=$tmp/blob
+fi
+if [ $# -eq 0 ]; then
+	[ -d "$tmp/fx" ] || import "$tmp/fx" "$top"/tests/fixtures/*.gz
+	import "$tmp/ho" "$top"/tests/fixtures/heldout/*.gz
+	set -- "$tmp"/fx/*.kot "$tmp"/ho/*.kot
+fi
+
+out=$("$tmp/bench_probe" "$blob" "$@")
+echo "$out"
+host=$("$tmp/host_switch")
+echo "$host"
+probe=$(awk '$2 == "probe_ns_per_switch" { print $3 }' <<<"$out")
+switch=$(awk '$2 == "host_switch_ns" { print $3 }' <<<"$host")
+[ -n "$probe" ] && [ -n "$switch" ] ||
+	{ echo "bench-probe: missing probe or host switch result" >&2; exit 1; }
+awk -v p="$probe" -v s="$switch" \
+	'BEGIN { printf "bench: projected_overhead_pct %.1f\n", 100 * p / s }'
