@@ -220,7 +220,8 @@ static ssize_t cpu_next_pid_show(struct kobject *kobj,
 
 /*
  * The predicted task's name, looked up at read time (a second prediction:
- * it may name a later task than a next_pid read just before). pid 0 is this CPU's idle task, which has no struct pid.
+ * it may name a later task than a next_pid read just before). pid 0 is
+ * this CPU's idle task, which has no struct pid.
  */
 static ssize_t cpu_next_comm_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)

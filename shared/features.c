@@ -130,11 +130,12 @@ static int koracle_find(const struct koracle_enc *enc, s32 pid)
 #define koracle_ctz(v)	__builtin_ctz(v)
 #endif
 
-/* Visit the storage of every runnable slot: @t, by @m over enc->runmask. */
-#define koracle_for_each_runnable(enc, t, m)				\
-	for ((m) = (enc)->runmask;					\
-	     (m) && ((t) = &(enc)->slots[(enc)->idx[koracle_ctz(m)]], 1); \
-	     (m) &= (m) - 1)
+/* The storage of the runnable slot at the lowest position of mask @m. */
+static struct koracle_slot *koracle_runnable_at(struct koracle_enc *enc,
+						u32 m)
+{
+	return &enc->slots[enc->idx[koracle_ctz(m)]];
+}
 
 /* Strict order of the vruntime ranks: smaller vruntime, then runnable first. */
 static bool koracle_vr_before(const struct koracle_slot *a,
@@ -153,7 +154,8 @@ static void koracle_vr_insert(struct koracle_enc *enc, struct koracle_slot *s)
 	u8 rank = 0;
 	u32 m;
 
-	koracle_for_each_runnable(enc, t, m) {
+	for (m = enc->runmask; m; m &= m - 1) {
+		t = koracle_runnable_at(enc, m);
 		if (t == s || t->vr_rank >= KORACLE_K)
 			continue;
 		if (koracle_vr_before(t, s))
@@ -169,9 +171,11 @@ static void koracle_vr_remove(struct koracle_enc *enc, struct koracle_slot *s)
 	struct koracle_slot *t;
 	u32 m;
 
-	koracle_for_each_runnable(enc, t, m)
+	for (m = enc->runmask; m; m &= m - 1) {
+		t = koracle_runnable_at(enc, m);
 		if (t->vr_rank > s->vr_rank && t->vr_rank < KORACLE_K)
 			t->vr_rank--;
+	}
 	s->vr_rank = KORACLE_K;
 }
 
@@ -185,9 +189,11 @@ static void koracle_run_clear(struct koracle_enc *enc, struct koracle_slot *s,
 	s->waker = -1;
 	if (!s->runnable)
 		return;
-	koracle_for_each_runnable(enc, t, m)
+	for (m = enc->runmask; m; m &= m - 1) {
+		t = koracle_runnable_at(enc, m);
 		if (t->fifo > s->fifo)
 			t->fifo--;
+	}
 	if (s->vr_rank < KORACLE_K)
 		koracle_vr_remove(enc, s);
 	s->runnable = 0;

@@ -95,9 +95,8 @@ enum koracle_slot_feat {
 	KORACLE_SF_FIFO,	/* rank among runnable, oldest 0; K if not */
 	KORACLE_SF_LIFO,	/* rank among runnable, newest 0; K if not */
 	KORACLE_SF_WOKEN_BY_CUR, /* 1 if its pending wakeup came from current */
-	KORACLE_SF_WOKEN_BY_PREV, /* 1 if it came from the task the last switch
-				  * took off
-				  */
+	/* 1 if its pending wakeup came from the task the last switch took off */
+	KORACLE_SF_WOKEN_BY_PREV,
 	KORACLE_SF_VR_RANK,	/* vruntime rank among runnable; K if unknown */
 	KORACLE_SF_WEIGHT,	/* 0 unknown, 1 < nice-0 weight, 2 ==, 3 > */
 	KORACLE_SF_RULES,	/* bit r: rule r picks it; KORACLE_SEL_BIT: sel */

@@ -59,7 +59,7 @@ typedef int64_t s64;
 #define koracle_from_le16(x) le16toh(x)
 #define koracle_from_le32(x) le32toh(x)
 #define koracle_from_le64(x) le64toh(x)
-#define KORACLE_WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#define KORACLE_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #include <zlib.h>
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)

@@ -43,7 +43,10 @@ u8 koracle_predictor_model(struct koracle_predictor *p,
 }
 
 /* One more event for a counter that lockless readers watch. */
-#define KORACLE_COUNT(c)	KORACLE_WRITE_ONCE(c, (c) + 1)
+static inline void koracle_count(u64 *c)
+{
+	KORACLE_WRITE_ONCE(*c, *c + 1);
+}
 
 void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
 			       struct koracle_event *ev)
@@ -55,14 +58,14 @@ void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
 		return;
 	sel = f->sel_pick;
 	pub = koracle_gate_choose(&p->gate, model_slot, sel);
-	KORACLE_COUNT(p->n.predictions);
+	koracle_count(&p->n.predictions);
 	if (label < KORACLE_K) {
 		if (model_slot == label)
-			KORACLE_COUNT(p->n.hits);
+			koracle_count(&p->n.hits);
 		if (sel == label)
-			KORACLE_COUNT(p->n.baseline_hits);
+			koracle_count(&p->n.baseline_hits);
 		if (pub == label)
-			KORACLE_COUNT(p->n.published_hits);
+			koracle_count(&p->n.published_hits);
 	}
 	koracle_gate_score(&p->gate, model_slot, sel, label);
 

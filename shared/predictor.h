@@ -76,10 +76,12 @@ static inline void koracle_predictor_event(struct koracle_predictor *p,
 					   void *state,
 					   struct koracle_event *ev)
 {
-	if (koracle_predictor_encode(p, ev))
-		koracle_predictor_publish(p, koracle_predictor_model(p, m,
-								      state),
-					  ev);
+	u8 slot;
+
+	if (!koracle_predictor_encode(p, ev))
+		return;
+	slot = koracle_predictor_model(p, m, state);
+	koracle_predictor_publish(p, slot, ev);
 }
 
 /*

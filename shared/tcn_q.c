@@ -133,8 +133,7 @@ static __always_inline void koracle_qconv_step(const struct koracle_qconv *cv,
 }
 
 /* Advances a conv's ring; returns the slot of its newest row. */
-static inline u16 koracle_qadvance_ring(const struct koracle_qconv *cv,
-					 u16 *pos)
+static inline u16 koracle_qadvance_ring(const struct koracle_qconv *cv, u16 *pos)
 {
 	u16 p = *pos + 1;
 
