@@ -278,10 +278,14 @@ static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
 	below = mask & ((1U << i) - 1);
 	enc->runmask = (mask & ~((2U << i) - 1)) | below << 1 | (mask >> i & 1);
 	st = enc->idx[i];
-	/* at most 15 entries: a loop beats a call to memmove() */
+	/*
+	 * A few entries at most: the barrier keeps the compiler from turning
+	 * the loop into a memmove() call, which would cost more than it moves.
+	 */
 	for (; i > 0; i--) {
 		enc->pid[i] = enc->pid[i - 1];
 		enc->idx[i] = enc->idx[i - 1];
+		koracle_barrier();
 	}
 	enc->pid[0] = pid;
 	enc->idx[0] = st;
@@ -309,6 +313,7 @@ static void koracle_remove(struct koracle_enc *enc, s32 pid)
 	for (; i < last; i++) {
 		enc->pid[i] = enc->pid[i + 1];
 		enc->idx[i] = enc->idx[i + 1];
+		koracle_barrier();	/* no memmove() call: see koracle_touch() */
 	}
 	enc->pid[last] = -1;
 	enc->idx[last] = st;
@@ -356,6 +361,7 @@ static void koracle_rule_bits(struct koracle_feat *f, u16 only)
 {
 	u8 r, p;
 
+#pragma GCC unroll 8
 	for (r = 0; r < KORACLE_RULE_COUNT; r++) {
 		p = f->rule_pick[r];
 		if (p < KORACLE_K && (only >> p & 1))

@@ -14,29 +14,17 @@ u8 koracle_gate_choose(const struct koracle_gate *g, u8 model, u8 sel)
 	return g->model_hits > g->sel_hits ? model : sel;
 }
 
-/* Replace the oldest bit of @hist with @hit, keeping @hits its popcount. */
-static void koracle_gate_push(u64 *hist, u16 *hits, u16 pos, bool hit)
-{
-	u64 bit = 1ULL << (pos % 64);
-	u64 *word = &hist[pos / 64];
-
-	if (*word & bit)
-		(*hits)--;
-	if (hit) {
-		*word |= bit;
-		(*hits)++;
-	} else {
-		*word &= ~bit;
-	}
-}
-
 void koracle_gate_score(struct koracle_gate *g, u8 model, u8 sel, u8 label)
 {
+	u8 old = g->hist[g->pos], hit;
+
 	if (label == KORACLE_LABEL_NA)
 		return;
-	koracle_gate_push(g->model_hist, &g->model_hits, g->pos,
-			  label < KORACLE_K && model == label);
-	koracle_gate_push(g->sel_hist, &g->sel_hits, g->pos,
-			  label < KORACLE_K && sel == label);
+	hit = (label < KORACLE_K && model == label) |
+	      (label < KORACLE_K && sel == label) << 1;
+	/* a history not yet full holds zeros: nothing to subtract */
+	g->model_hits += (hit & 1) - (old & 1);
+	g->sel_hits += (hit >> 1) - (old >> 1);
+	g->hist[g->pos] = hit;
 	g->pos = (g->pos + 1) % KORACLE_GATE_WINDOW;
 }

@@ -24,11 +24,10 @@
 #define KORACLE_GATE_WINDOW	256	/* switches of hit history */
 
 struct koracle_gate {
-	u64 model_hist[KORACLE_GATE_WINDOW / 64];	/* hit bits */
-	u64 sel_hist[KORACLE_GATE_WINDOW / 64];
-	u16 model_hits;		/* popcount of model_hist, 0..WINDOW */
-	u16 sel_hits;		/* popcount of sel_hist, 0..WINDOW */
-	u16 pos;		/* next history bit to overwrite */
+	u8 hist[KORACLE_GATE_WINDOW];	/* per switch: bit 0 model, 1 sel hit */
+	u16 model_hits;		/* bit 0's count in hist, 0..WINDOW */
+	u16 sel_hits;		/* bit 1's count in hist, 0..WINDOW */
+	u16 pos;		/* next history entry to overwrite */
 };
 
 void koracle_gate_init(struct koracle_gate *g);

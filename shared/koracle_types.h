@@ -24,6 +24,7 @@
 #define koracle_from_le64(x) le64_to_cpu(x)
 /* A store that lockless readers (READ_ONCE) may watch. */
 #define KORACLE_WRITE_ONCE(x, v) WRITE_ONCE(x, v)
+#define koracle_barrier() barrier()
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)
 {
@@ -60,6 +61,7 @@ typedef int64_t s64;
 #define koracle_from_le32(x) le32toh(x)
 #define koracle_from_le64(x) le64toh(x)
 #define KORACLE_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define koracle_barrier() __asm__ __volatile__("" : : : "memory")
 #include <zlib.h>
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)

@@ -2,9 +2,9 @@
 /*
  * The rule baselines and the online selector (rules.h).
  *
- * Hit history: per rule a KORACLE_SEL_WINDOW-bit ring; bit i says whether
- * the rule's pick was right at the i-th scored switch. hits[r] is kept equal
- * to the ring's popcount by adding the new bit and subtracting the bit it
+ * Hit history: a ring of KORACLE_SEL_WINDOW bytes, one per scored switch,
+ * bit r saying whether rule r's pick was right. hits[r] is kept equal to
+ * bit r's count in the ring by adding the new bit and subtracting the one it
  * overwrites, so re-choosing the selected rule is O(rules), not O(window).
  * ADAPTIVE's argmax is kept the same way, so no pick scans the counts.
  */
@@ -37,25 +37,22 @@ static u32 koracle_markov_index(s32 a, s32 b)
 static void koracle_rules_score(struct koracle_rules *r,
 				const u8 pick[KORACLE_RULE_COUNT], u8 label)
 {
-	u16 word = r->pos / 64;
-	u64 bit = 1ULL << (r->pos % 64);
+	u8 old = r->hist[r->pos], hit = 0;
 	int i, best = 0;
 
-	for (i = 0; i < KORACLE_RULE_COUNT; i++) {
-		bool hit = label < KORACLE_K && pick[i] == label;
-
-		/* a history not yet full holds zeros: nothing to subtract */
-		if (r->hist[i][word] & bit)
-			r->hits[i]--;
-		if (hit) {
-			r->hist[i][word] |= bit;
-			r->hits[i]++;
-		} else {
-			r->hist[i][word] &= ~bit;
-		}
+	if (label < KORACLE_K) {
+#pragma GCC unroll 8
+		for (i = 0; i < KORACLE_RULE_COUNT; i++)
+			hit |= (pick[i] == label) << i;
 	}
+	/* a history not yet full holds zeros: nothing to subtract */
+#pragma GCC unroll 8
+	for (i = 0; i < KORACLE_RULE_COUNT; i++)
+		r->hits[i] += (hit >> i & 1) - (old >> i & 1);
+	r->hist[r->pos] = hit;
 	r->pos = (r->pos + 1) % KORACLE_SEL_WINDOW;
 	/* Most hits wins; ties go to the lower rule number. */
+#pragma GCC unroll 8
 	for (i = 1; i < KORACLE_RULE_COUNT; i++)
 		if (r->hits[i] > r->hits[best])
 			best = i;

@@ -53,10 +53,12 @@ struct koracle_markov_entry {
 	u16 count;	/* times in a row @next followed, saturating */
 };
 
+static_assert(KORACLE_RULE_COUNT <= 8, "a rule's hit is one bit of a u8");
+
 struct koracle_rules {
-	u64 hist[KORACLE_RULE_COUNT][KORACLE_SEL_WINDOW / 64];	/* hit bits */
-	u16 hits[KORACLE_RULE_COUNT];	/* popcount of hist[r], 0..WINDOW */
-	u16 pos;			/* next history bit to overwrite */
+	u8 hist[KORACLE_SEL_WINDOW];	/* per switch, bit r: rule r hit */
+	u16 hits[KORACLE_RULE_COUNT];	/* bit r's count in hist, 0..WINDOW */
+	u16 pos;			/* next history entry to overwrite */
 	u8 selected;			/* enum koracle_rule in use */
 	u8 adapt_best;			/* ADAPTIVE: argmax of rank_hits */
 	/* prev_in[1] is the newest */
