@@ -77,7 +77,10 @@ void koracle_model_reset_state(unsigned int cpu);
 ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count);
 ssize_t koracle_model_info(char *buf);
 
-/* latency.c: per-CPU log2 histograms of the probe's costs, in debugfs */
+/*
+ * latency.c: per-CPU log2 histograms of the probe's costs, in debugfs; one
+ * switch in 16 is timed (predict.c)
+ */
 enum koracle_lat {
 	KORACLE_LAT_STEP,	/* model alone (score + advance), ns */
 	KORACLE_LAT_SWITCH,	/* encoder, rules, selector and model, ns */

@@ -29,7 +29,15 @@
 #include "koracle.h"
 #include "predictor.h"
 
+/*
+ * The cost histograms time one switch in KORACLE_LAT_SAMPLE: each timing
+ * costs clock reads in the scheduler, and a sample of every sixteenth
+ * switch has the same shape as the whole.
+ */
+#define KORACLE_LAT_SAMPLE	16	/* power of two */
+
 static DEFINE_PER_CPU(struct koracle_predictor *, koracle_preds);
+static DEFINE_PER_CPU(u32, koracle_lat_tick);	/* switches; the CPU's lock */
 
 static struct koracle_predictor *koracle_pred(unsigned int cpu)
 {
@@ -43,6 +51,7 @@ static struct koracle_predictor *koracle_pred(unsigned int cpu)
 void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 {
 	struct koracle_predictor *p = koracle_pred(cpu);
+	u32 *tick = per_cpu_ptr(&koracle_lat_tick, cpu);
 	const struct koracle_qmodel *m;
 	u8 slot = KORACLE_SLOT_NONE;
 	u64 start, end;	/* ns, local_clock() */
@@ -51,6 +60,12 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	if (!koracle_predictor_encode(p, e))
 		return;
 	m = koracle_model_get(cpu, &state);
+	if (++*tick % KORACLE_LAT_SAMPLE) {
+		if (m)
+			slot = koracle_predictor_model(p, m, state);
+		koracle_predictor_publish(p, slot, e);
+		return;
+	}
 	if (m) {
 		start = local_clock();
 		slot = koracle_predictor_model(p, m, state);
