@@ -274,3 +274,29 @@ Test(metrics, table_lists_every_trace_and_the_summaries)
 	free(buf);
 	ko_report_free(&rep);
 }
+
+/*
+ * The lead horizon's counts ride along: set from a second replay's counts,
+ * pooled by merge, turned into rates of their own predictions.
+ */
+Test(metrics, lead_counts_are_set_merged_and_rated)
+{
+	struct ko_counts a = { .predictions = 10, .top1 = 6 };
+	struct ko_counts b = { .predictions = 30, .top1 = 9 };
+	struct ko_counts la = { .predictions = 8, .top1 = 2, .covered = 6 };
+	struct ko_counts lb = { .predictions = 12, .top1 = 3, .covered = 12 };
+	struct ko_rates r;
+
+	ko_counts_set_lead(&a, &la);
+	ko_counts_set_lead(&b, &lb);
+	cr_assert_eq(a.lead_predictions, 8);
+	cr_assert_eq(a.top1, 6, "the current horizon's counts stay");
+	ko_counts_merge(&a, &b);
+	cr_assert_eq(a.lead_predictions, 20);
+	cr_assert_eq(a.lead_top1, 5);
+	cr_assert_eq(a.lead_covered, 18);
+	ko_counts_rates(&a, &r);
+	near(r.top1, 15.0 / 40);
+	near(r.lead_top1, 5.0 / 20);
+	near(r.lead_coverage, 18.0 / 20);
+}
