@@ -61,7 +61,11 @@ typedef int64_t s64;
 #define koracle_from_le32(x) le32toh(x)
 #define koracle_from_le64(x) le64toh(x)
 #define KORACLE_WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
-#define koracle_barrier() __asm__ __volatile__("" : : : "memory")
+/* The kernel's barrier(): the compiler may not move memory accesses across. */
+static inline void koracle_barrier(void)
+{
+	__asm__ __volatile__("" : : : "memory");
+}
 #include <zlib.h>
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)
