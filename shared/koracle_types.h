@@ -66,6 +66,7 @@ static inline void koracle_barrier(void)
 {
 	__asm__ __volatile__("" : : : "memory");
 }
+
 #include <zlib.h>
 /* CRC-32 (IEEE 802.3, zlib's crc32()) of @n bytes at @p. */
 static inline u32 koracle_crc32(const void *p, size_t n)
