@@ -5,7 +5,8 @@
 #  2. train on all fixtures, evaluate on tests/fixtures/heldout/*.gz, workloads
 #     that no training file contains.
 # Prints one line per held-out trace: model top-1, the online selector, the
-# margin and the candidate-list coverage (the ceiling), then the mean margin.
+# margin and the candidate-list coverage (the ceiling), all at the current
+# horizon, then top-1 and coverage at the lead horizon; then the mean margin.
 # Extra arguments go to `koracle train` (e.g. --epochs 10).
 set -euo pipefail
 
@@ -32,9 +33,10 @@ row() { # SPLIT JSON
 import json, sys
 for t in json.load(open(sys.argv[2]))["traces"]:
     b = t["baselines"]["selector"]
-    print("%-9s %-28s top1 %5.1f  selector %5.1f  margin %+5.1f  coverage %5.1f" %
+    print("%-9s %-28s top1 %5.1f  selector %5.1f  margin %+5.1f  coverage %5.1f  lead_top1 %5.1f  lead_coverage %5.1f" %
           (sys.argv[1], t["label"], 100 * t["top1"], 100 * b,
-           100 * (t["top1"] - b), 100 * t["coverage"]))
+           100 * (t["top1"] - b), 100 * t["coverage"], 100 * t["lead_top1"],
+           100 * t["lead_coverage"]))
 PY
 }
 
