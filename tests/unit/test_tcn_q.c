@@ -9,6 +9,7 @@
  * kernel 2 and 3, 0 to 4 blocks). Predictions and margins must be equal.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 
 #include "qtest.h"
 #include "ref_fixed_point.h"
@@ -234,35 +235,31 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 	free(blob);
 }
 
+/* By value: Criterion copies parameters, pointers would not survive. */
+struct arch {
+	int C, B, k, H;
+	char trace[8];
+};
+
 /* The shapes the step expands with constants, then generic ones. */
-Test(tcn_q, streaming_equals_window_default_c4_b1_k2_h4)
+ParameterizedTestParameters(tcn_q, streaming_equals_window)
 {
-	check_arch(4, 1, 2, 4, "a.ktr");
+	static struct arch shapes[] = {
+		{ 4, 1, 2, 4, "a.ktr" },	/* the default */
+		{ 8, 1, 2, 4, "b.ktr" },
+		{ 16, 0, 2, 8, "a.ktr" },
+		{ 2, 3, 3, 6, "a.ktr" },	/* generic widths, k = 3 */
+		{ 6, 1, 3, 6, "b.ktr" },
+		{ 8, 0, 2, 4, "b.ktr" },	/* no blocks */
+	};
+
+	return cr_make_param_array(struct arch, shapes,
+				   sizeof(shapes) / sizeof(shapes[0]));
 }
 
-Test(tcn_q, streaming_equals_window_c8_b1_k2_h4)
+ParameterizedTest(struct arch *a, tcn_q, streaming_equals_window)
 {
-	check_arch(8, 1, 2, 4, "b.ktr");
-}
-
-Test(tcn_q, streaming_equals_window_c16_no_blocks_h8)
-{
-	check_arch(16, 0, 2, 8, "a.ktr");
-}
-
-Test(tcn_q, streaming_equals_window_generic_widths_k3_b3)
-{
-	check_arch(2, 3, 3, 6, "a.ktr");
-}
-
-Test(tcn_q, streaming_equals_window_generic_c6_k3_b1)
-{
-	check_arch(6, 1, 3, 6, "b.ktr");
-}
-
-Test(tcn_q, streaming_equals_window_no_blocks)
-{
-	check_arch(8, 0, 2, 4, "b.ktr");
+	check_arch(a->C, a->B, a->k, a->H, a->trace);
 }
 
 Test(tcn_q, empty_list_predicts_none)
