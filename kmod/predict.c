@@ -135,7 +135,7 @@ void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 }
 
 struct koracle_peek {
-	struct koracle_feat snap;	/* scratch, off the sysfs stack */
+	struct koracle_feat snap;	/* the list as it stands */
 	s32 pid;
 };
 
@@ -152,19 +152,15 @@ static void koracle_peek_fn(unsigned int cpu, void *arg)
 
 /*
  * @cpu's prediction as it stands now, -1 none: formed under the stream lock
- * from every event so far. Process context (it takes the lock irqsave).
+ * from every event so far. Process context (sysfs): the snapshot, about 250
+ * bytes, lives on this stack, not the scheduler's.
  */
 s32 koracle_predict_next_pid(unsigned int cpu)
 {
-	struct koracle_peek *pk = kmalloc(sizeof(*pk), GFP_KERNEL);
-	s32 pid;
+	struct koracle_peek pk;
 
-	if (!pk)
-		return -1;
-	koracle_ring_call(cpu, koracle_peek_fn, pk);
-	pid = pk->pid;
-	kfree(pk);
-	return pid;
+	koracle_ring_call(cpu, koracle_peek_fn, &pk);
+	return pk.pid;
 }
 
 /* Called after the probes are gone (or before they came). */
