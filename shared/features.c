@@ -422,13 +422,10 @@ void koracle_feat_complete(struct koracle_feat *f)
 	koracle_rule_bits(f, (u16)~f->cand);
 }
 
-bool koracle_enc_peek(const struct koracle_enc *enc, u64 now_ns,
+void koracle_enc_peek(const struct koracle_enc *enc, u64 now_ns,
 		      struct koracle_feat *out)
 {
-	if (!enc->have_prev)
-		return false;
 	koracle_snapshot(enc, now_ns, out);
-	return true;
 }
 
 /* Class of @pid in @f's snapshot: its slot, or KORACLE_K. */

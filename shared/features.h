@@ -207,9 +207,10 @@ bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
 /*
  * The point as it stands at @now_ns (ns, the stream's clock) into @out,
  * without changing the encoder: what next_pid shows when it is read. Its
- * per-event part is the last switch's. False if no switch was seen yet.
+ * per-event part is the last switch's (zeros before the first switch: the
+ * list, from the events since, is all there is to go on).
  */
-bool koracle_enc_peek(const struct koracle_enc *enc, u64 now_ns,
+void koracle_enc_peek(const struct koracle_enc *enc, u64 now_ns,
 		      struct koracle_feat *out);
 
 /*

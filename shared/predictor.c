@@ -81,8 +81,7 @@ s32 koracle_predictor_peek(const struct koracle_predictor *p,
 {
 	u8 model_slot = KORACLE_SLOT_NONE, pub;
 
-	if (!koracle_enc_peek(&p->enc, now_ns, scratch))
-		return -1;
+	koracle_enc_peek(&p->enc, now_ns, scratch);
 	if (m)
 		model_slot = koracle_qscore(m, state, scratch, NULL);
 	pub = koracle_gate_choose(&p->gate, model_slot, scratch->sel_pick);

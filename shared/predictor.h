@@ -86,8 +86,8 @@ static inline void koracle_predictor_event(struct koracle_predictor *p,
 
 /*
  * What next_pid shows at @now_ns: the pid of the gate's pick on the list as
- * it stands, or -1 (no switch seen yet, or nothing to name). @scratch holds
- * the snapshot. Changes nothing.
+ * it stands, or -1 (nothing to name). @scratch holds the snapshot. Changes
+ * nothing.
  */
 s32 koracle_predictor_peek(const struct koracle_predictor *p,
 			   const struct koracle_qmodel *m, const void *state,

@@ -723,13 +723,16 @@ Test(features, current_point_sees_the_wakeups_since_the_last_switch)
 
 	for (h = 0; h < 2; h++) {
 		koracle_enc_init(&enc, h ? KORACLE_HZ_LEAD : KORACLE_HZ_CURRENT);
-		cr_assert(!koracle_enc_peek(&enc, 0, &peek));	/* no switch yet */
+		/* no switch yet: an empty list, nothing to pick */
+		koracle_enc_peek(&enc, 0, &peek);
+		cr_assert_eq(peek.cand, 0);
+		cr_assert_eq(peek.sel_pick, K);
 		/* 0 -> 10: no point (the first switch); [10,0] */
 		cr_assert(sw(1000, 0, 10, 0, 0));
 		cr_assert_eq(lab, NA);
 		/* 10 wakes 11 at 1500: [11,10,0], 11 runnable, woken by 10 */
 		wake(1500, 10, 11, 0, 0);
-		cr_assert(koracle_enc_peek(&enc, 1600, &peek));
+		koracle_enc_peek(&enc, 1600, &peek);
 		koracle_feat_complete(&peek);
 		cr_assert_eq(peek.slot_pid[0], 11);
 		cr_assert_eq(peek.slot[0][KORACLE_SF_STATE], KORACLE_SS_RUNNABLE);
