@@ -57,9 +57,9 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	u64 start, end;	/* ns, local_clock() */
 	void *state;
 
-	if (!koracle_predictor_encode(p, e))
-		return;
 	m = koracle_model_get(cpu, &state);
+	if (!koracle_predictor_encode(p, m, e))
+		return;
 	if (++*tick % KORACLE_LAT_SAMPLE) {
 		if (m)
 			slot = koracle_predictor_model(p, m, state);

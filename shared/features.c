@@ -495,7 +495,8 @@ static bool koracle_switch(struct koracle_enc *enc,
 	enc->evf[KORACLE_EF_IN_SLOT] = in_slot;
 	enc->evf[KORACLE_EF_PREV_STATE] = pclass;
 	enc->evf[KORACLE_EF_DT] = dt;
-	enc->evf[KORACLE_EF_COMM] = koracle_comm_hash(ev->comm) &
+	enc->evf[KORACLE_EF_COMM] = enc->no_comm ? 0 :
+				    koracle_comm_hash(ev->comm) &
 				    (KORACLE_COMM_BUCKETS - 1);
 	enc->evf[KORACLE_EF_NRUN] = enc->nrun;
 	enc->evf[KORACLE_EF_SEL_RULE] = enc->rules.selected;

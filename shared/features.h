@@ -179,6 +179,7 @@ struct koracle_enc {
 	s8 idle;		/* MRU position of the idle task (pid 0), -1 */
 	u8 horizon;		/* enum koracle_horizon */
 	u8 have_prev;		/* @evf holds the previous switch's features */
+	u8 no_comm;		/* leave EF_COMM 0: no model reads it */
 	u8 evf[KORACLE_EF_COUNT];	/* per-event features of the last switch */
 	s32 cur_pid;		/* task now running, -1 unknown */
 	s32 last_prev;		/* task the last switch took off, -1 unknown */

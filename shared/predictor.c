@@ -20,10 +20,12 @@ void koracle_predictor_zero(struct koracle_predictor *p)
 }
 
 bool koracle_predictor_encode(struct koracle_predictor *p,
+			      const struct koracle_qmodel *m,
 			      const struct koracle_event *ev)
 {
 	u8 label = KORACLE_LABEL_NA;
 
+	p->enc.no_comm = !m || (m->ev_ignore >> KORACLE_EF_COMM & 1);
 	p->point = koracle_enc_event(&p->enc, ev, &label);
 	p->label = label;
 	return ev->type == KORACLE_EV_SWITCH;

@@ -56,8 +56,13 @@ struct koracle_predictor {
 void koracle_predictor_init(struct koracle_predictor *p);
 void koracle_predictor_zero(struct koracle_predictor *p);
 
-/* Encoder part of an event; true at a SWITCH (the model part must follow). */
+/*
+ * Encoder part of an event, for model @m (may be NULL); true at a SWITCH
+ * (the model part must follow). The comm hash, a loop over the name, is
+ * only computed for a model that reads it.
+ */
 bool koracle_predictor_encode(struct koracle_predictor *p,
+			      const struct koracle_qmodel *m,
 			      const struct koracle_event *ev);
 /*
  * Model part of a SWITCH (@m NULL: no model): the model's pick for the
@@ -78,7 +83,7 @@ static inline void koracle_predictor_event(struct koracle_predictor *p,
 {
 	u8 slot;
 
-	if (!koracle_predictor_encode(p, ev))
+	if (!koracle_predictor_encode(p, m, ev))
 		return;
 	slot = koracle_predictor_model(p, m, state);
 	koracle_predictor_publish(p, slot, ev);

@@ -227,6 +227,7 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 			const struct koracle_qgroup *g = &m->group[i];
 			u32 r = g->row + sf[g->feat[0]] * g->stride[0];
 
+#pragma GCC unroll 4
 			for (k = 1; k < g->nfeat; k++)
 				r += sf[g->feat[k]] * g->stride[k];
 			row[i] = m->emb_slot + r * Q;

@@ -211,10 +211,14 @@ static inline s32 koracle_q_sat32(s64 x)
 	       x < -0x80000000LL ? (s32)0x80000000 : (s32)x;
 }
 
-/* x / 2^e rounded to nearest, ties toward +infinity; 1 <= e <= 62. */
+/*
+ * x / 2^e rounded to nearest, ties toward +infinity; 1 <= e <= 62. As
+ * ((x >> (e - 1)) + 1) >> 1, which equals (x + 2^(e-1)) >> e exactly (the
+ * bits below e - 1 cannot carry into bit e - 1) and cannot overflow.
+ */
 static inline s64 koracle_q_rshift(s64 x, int e)
 {
-	return (x + ((s64)1 << (e - 1))) >> e;
+	return ((x >> (e - 1)) + 1) >> 1;
 }
 
 /*

@@ -264,7 +264,7 @@ static long long run_pass(const struct ko_bench_cpus *c,
 			struct koracle_event *ev = &t->ev[i];
 			struct koracle_predictor *p = cpu_pred(c, ev->cpu);
 
-			if (koracle_predictor_encode(p, ev))
+			if (koracle_predictor_encode(p, NULL, ev))
 				koracle_predictor_publish(p, KORACLE_SLOT_NONE,
 							  ev);
 		}
