@@ -28,10 +28,11 @@
  *               so that a trace file never hides a loss.
  *
  * @vruntime and @weight are only known to the module (KORACLE_RF_KERNEL);
- * imported traces leave them zero. When the module ran a model, a SWITCH
- * record carries the prediction made right after this switch for the next one
- * (KORACLE_RF_PRED): @pred_pid from the model, @pred_slot/@base_slot the slots
- * chosen by the model and by the rule selector (KORACLE_SLOT_NONE if none).
+ * imported traces leave them zero. A SWITCH record written by the module
+ * (every one but a CPU's first) carries the prediction for this switch as it
+ * stood just before it (KORACLE_RF_PRED): @pred_slot/@base_slot the slots
+ * chosen by the model (KORACLE_SLOT_NONE without a model) and by the rule
+ * selector (KORACLE_K: none), @pred_pid the model's task (-1 none).
  */
 #ifndef KORACLE_RECORD_H
 #define KORACLE_RECORD_H
