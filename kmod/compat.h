@@ -18,8 +18,14 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 			      struct task_struct *next,
 			      unsigned int prev_state);
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 18, 0)
-/* 5.18 (fa2c3254d7cf) passes the state sampled before the switch. */
+/*
+ * The module needs 5.18 or later: sched_switch passes the state sampled
+ * before the switch from 5.18 on (fa2c3254d7cf), and the netlink family
+ * uses fields older kernels lack. Only 6.1 is built and tested.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 18, 0)
+#error "koracle needs Linux 5.18 or later"
+#endif
 static void koracle_probe_switch(void *data, bool preempt,
 				 struct task_struct *prev,
 				 struct task_struct *next,
@@ -27,18 +33,6 @@ static void koracle_probe_switch(void *data, bool preempt,
 {
 	koracle_on_switch(preempt, prev, next, prev_state);
 }
-#else
-static void koracle_probe_switch(void *data, bool preempt,
-				 struct task_struct *prev,
-				 struct task_struct *next)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
-	koracle_on_switch(preempt, prev, next, READ_ONCE(prev->__state));
-#else
-	koracle_on_switch(preempt, prev, next, READ_ONCE(prev->state));
-#endif
-}
-#endif
 
 /*
  * kernel/sched/sched.h's scale_load_down(), private to the scheduler: on

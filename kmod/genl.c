@@ -440,7 +440,7 @@ static struct genl_family koracle_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = koracle_genl_ops,
 	.n_small_ops = ARRAY_SIZE(koracle_genl_ops),
-	.resv_start_op = KORACLE_CMD_MAX + 1,
+	.resv_start_op = 0,	/* every command strictly validated */
 };
 
 /* The collector's socket closed: end its session (from the worker). */
