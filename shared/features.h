@@ -57,26 +57,20 @@
 #define KORACLE_COMM_BUCKETS	64	/* power of two */
 #define KORACLE_SEL_BIT		KORACLE_RULE_COUNT	/* SF_RULES: selector */
 
-/* KORACLE_SF_STATE values */
+/*
+ * KORACLE_SF_STATE values. The slots the model scores are those that can run
+ * next: just before a switch the incoming task waits on this CPU, or it is
+ * the idle task (on every fixture trace, every label inside the list is one
+ * of these; the rest, a wakeup the trace lost, count as "none"). Only these
+ * candidates get their features in a point; the others are masked (STATE 0),
+ * so the head's cost follows the runnable tasks, not the list length.
+ */
 enum koracle_slot_state {
 	KORACLE_SS_NONE,	/* no candidate: empty, running or blocked */
 	KORACLE_SS_RUNNABLE,	/* waits on this CPU */
 	KORACLE_SS_IDLE,	/* the idle task (pid 0), not running */
 	KORACLE_SS_COUNT,
 };
-
-/*
- * The slots the model scores: those that can run next. Just before a
- * switch the incoming task waits on this CPU, or it is the idle task: on
- * every fixture trace, every label inside the list is one of these (the
- * rest, a wakeup the trace lost, count as "none"). Only candidates get
- * their features in a point; the others are masked (STATE 0), so the
- * head's cost follows the runnable tasks, not the list length.
- */
-static inline bool koracle_slot_candidate(u8 state)
-{
-	return state != KORACLE_SS_NONE;
-}
 
 /* KORACLE_EF_PREV_STATE values: class of the outgoing task's state */
 enum koracle_prev_class {

@@ -124,14 +124,6 @@ int ko_replay_feed(struct ko_replay *rp, const struct koracle_event *ev,
 	return ko_replay_deliver(rp, ev->cpu, label, ev, fn, ctx);
 }
 
-int ko_replay_flush(struct ko_replay *rp, ko_point_fn fn, void *ctx)
-{
-	(void)rp;
-	(void)fn;
-	(void)ctx;
-	return 0;
-}
-
 static void ko_stats_add(struct koracle_enc_stats *d,
 			 const struct koracle_enc_stats *s)
 {
@@ -230,7 +222,7 @@ int ko_replay_file_at(const char *path, enum koracle_horizon h,
 		snprintf(err, KO_ERR_LEN, "%s", ko_trace_error(r));
 		goto out;
 	}
-	ret = ko_replay_flush(rp, fn, ctx);
+	/* ko_trace_next() returned 0: the end of the file */
 out:
 	if (st && rp)
 		ko_replay_get_stats(rp, st);

@@ -60,8 +60,6 @@ void ko_replay_set_horizon(struct ko_replay *rp, enum koracle_horizon h);
  * unknown type (no state changed), -ENOMEM, or @fn's non-zero return. */
 int ko_replay_feed(struct ko_replay *rp, const struct koracle_event *ev,
 		   ko_point_fn fn, void *ctx);
-/* End of input. Every point is delivered at its switch: nothing is left. */
-int ko_replay_flush(struct ko_replay *rp, ko_point_fn fn, void *ctx);
 void ko_replay_get_stats(const struct ko_replay *rp, struct ko_replay_stats *st);
 /* One CPU's encoder counters; zeros for a CPU never seen. */
 void ko_replay_cpu_stats(const struct ko_replay *rp, int cpu,
@@ -70,8 +68,9 @@ void ko_replay_free(struct ko_replay *rp);
 
 /*
  * Replay a whole trace file at the current horizon: open, feed every
- * record, flush. @info (may be NULL) receives the file's header; @st (may
- * be NULL) the stats. Returns 0, @fn's non-zero return, or -errno with a
+ * record (each point is delivered at its switch: nothing waits for the
+ * end). @info (may be NULL) receives the file's header; @st (may be NULL)
+ * the stats. Returns 0, @fn's non-zero return, or -errno with a
  * message in @err naming the file.
  */
 int ko_replay_file(const char *path, ko_point_fn fn, void *ctx,
