@@ -93,7 +93,7 @@ done
 cp "$top/scripts/vm-init" "$root/init"
 chmod 0755 "$root/init"
 cp "$top"/tests/vm/*.sh "$root/tests/" 2>/dev/null || true
-for d in lib bench demo; do
+for d in lib bench demo selftest; do
 	[ -d "$top/tests/vm/$d" ] && cp -r "$top/tests/vm/$d" "$root/tests/"
 done
 chmod -R a+rX "$root/tests"

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Boot Debian's kernel (scripts/fetch-kernel.sh) in QEMU with the koracle
-# initramfs: 2 vCPUs, 1 GiB, serial console on stdout, no disk, no reboot,
-# a hard timeout. TCG by default: KVM hangs on the development machine.
+# Boot Debian's kernel (scripts/fetch-kernel.sh; or KORACLE_VM_KERNEL) in
+# QEMU with the koracle initramfs: 2 vCPUs, 1 GiB, serial console on stdout,
+# no disk, no reboot, a hard timeout. TCG by default: KVM hangs on the
+# development machine.
 #
 #   vm-run.sh --shell                 interactive guest shell, module and CLI
 #                                     present (Ctrl-A X quits QEMU)
@@ -19,6 +20,9 @@
 #                           thread also ran hackbench faster on 2 host cores.
 #      KORACLE_VM_CPU       QEMU CPU model under TCG (default max)
 #      KORACLE_VM_MEM, KORACLE_VM_CPUS   (default 1024, 2)
+#      KORACLE_VM_KERNEL    the kernel image to boot instead of Debian's (the
+#                           debug lane's own build)
+#      KORACLE_VM_APPEND    more kernel command line, after --append's
 # Exit status: QEMU's, or 124 when the timeout killed the guest.
 set -eu
 
@@ -35,7 +39,9 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-kernel=$("$top/scripts/fetch-kernel.sh")
+kernel=${KORACLE_VM_KERNEL:-}
+[ -n "$kernel" ] || kernel=$("$top/scripts/fetch-kernel.sh")
+append="$append ${KORACLE_VM_APPEND:-}"
 if [ -z "$initrd" ]; then
 	# Interactive use gets a fresh image; the test runner builds its own.
 	initrd=$("$top/scripts/mkinitramfs.sh")

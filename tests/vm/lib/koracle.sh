@@ -147,3 +147,54 @@ ko_interleave() {
 		il_r=$((il_r + 1))
 	done
 }
+
+# kmemleak (debug kernels only: make check-debug). The harness scans after
+# every test, once the module is gone, and fails the test on any report; the
+# boot-time reports (ACPI's, before any module) are shown, then set aside.
+KO_KMEMLEAK=/sys/kernel/debug/kmemleak
+# kmemleak reports no object younger than 5 s (MSECS_MIN_AGE): wait that out
+# so what the last rmmod let go is seen by this scan, not the next test's.
+KO_KMEMLEAK_AGE=6
+
+ko_kmemleak_present() {
+	[ -w "$KO_KMEMLEAK" ]
+}
+
+# Scan and print the suspected leaks, if any. A scan costs about 13 s under
+# TCG on the debug kernel, so a second one runs only to confirm what the
+# first reports (a pointer in flight during one scan is seen by the next).
+ko_kmemleak_scan() {
+	sleep "$KO_KMEMLEAK_AGE"
+	echo scan >"$KO_KMEMLEAK" || return 1
+	[ -z "$(cat "$KO_KMEMLEAK")" ] && return 0
+	echo scan >"$KO_KMEMLEAK" && cat "$KO_KMEMLEAK"
+}
+
+# Before the first test: show the boot's own reports, then clear them so
+# that every later report is new. The kernel-log marks let the host tell the
+# boot scan's count line from a test's.
+ko_kmemleak_baseline() {
+	ko_kmsg_mark kmemleak-baseline-begin
+	bl_report=$(ko_kmemleak_scan)
+	echo "koracle-vm: kmemleak at boot, before any module:" \
+		"$(echo "$bl_report" | grep -c '^unreferenced object') suspected leaks (set aside)"
+	echo "$bl_report" | grep -A3 '^unreferenced object' | sed 's/^/    boot: /'
+	echo clear >"$KO_KMEMLEAK"
+	ko_kmsg_mark kmemleak-baseline-end
+}
+
+# After test $1 unloaded everything: true when the scan finds no new leak,
+# else prints the reports and clears them (one test's leak fails that test
+# only).
+ko_kmemleak_check() {
+	# A scan that fails (kmemleak switched itself off) checks nothing.
+	kc_report=$(ko_kmemleak_scan) || {
+		echo "kmemleak: the scan after $1 failed: $(dmesg | grep kmemleak | tail -n 3)"
+		return 1
+	}
+	[ -z "$kc_report" ] && return 0
+	echo "kmemleak after $1 (new since boot):"
+	echo "$kc_report"
+	echo clear >"$KO_KMEMLEAK"
+	return 1
+}
