@@ -9,7 +9,7 @@ ko_insmod
 online=$(grep -c ^processor /proc/cpuinfo)
 
 rc=0
-koracle collect -o /tmp/t.kot --label hackbench -- hackbench -g 2 -f 10 -l 200 \
+koracle collect -o /tmp/t.kot --label hackbench -- hackbench -g 2 -f 10 -l "$(ko_scaled 200)" \
 	>/tmp/collect.out 2>/tmp/collect.err || rc=$?
 cat /tmp/collect.err
 ko_expect "$rc" -eq 0 "exit status of collect"

@@ -10,7 +10,7 @@ ring=$(koracle stats | ko_kv ring_records) || ko_fail "koracle stats shows no ri
 ko_expect "$ring" -eq 16 "ring_records reported by the module"
 
 rc=0
-koracle collect -o /tmp/l.kot -- hackbench -g 2 -f 10 -l 200 \
+koracle collect -o /tmp/l.kot -- hackbench -g 2 -f 10 -l "$(ko_scaled 200)" \
 	>/tmp/collect.out 2>/tmp/collect.err || rc=$?
 cat /tmp/collect.err
 ko_expect "$rc" -eq 0 "exit status of collect"

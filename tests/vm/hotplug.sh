@@ -48,7 +48,7 @@ ko_expect "$(echo "$line" | tr ' ' '\n' | sed -n 's/^base_mismatch=//p')" -eq 0 
 
 # CPU 1 is back: it scores predictions again.
 p0=$(cat "$KO_SYSFS/cpu1/predictions")
-hackbench -g 2 -f 10 -l 100 >/dev/null
+hackbench -g 2 -f 10 -l "$(ko_scaled 100)" >/dev/null
 p1=$(cat "$KO_SYSFS/cpu1/predictions")
 ko_expect "$p1" -gt "$p0" "cpu1 predictions after it came back"
 

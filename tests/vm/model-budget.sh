@@ -31,7 +31,7 @@ echo "$lines" | grep -q "koracle: model upload refused: $check" ||
 	ko_fail "model_info crc is $(ko_model_field crc) after the refusal, expected $crc_a"
 
 n0=$(cat "$KO_SYSFS/predictions")
-hackbench -g 1 -f 5 -l 200 >/dev/null 2>&1 || ko_fail "hackbench failed"
+hackbench -g 1 -f 5 -l "$(ko_scaled 200)" >/dev/null 2>&1 || ko_fail "hackbench failed"
 n1=$(cat "$KO_SYSFS/predictions")
 ko_expect "$n1" -gt "$n0" "scored switches with blob a after the refusal"
 [ "$(cat "$KO_SYSFS/hits")" -gt 0 ] || ko_fail "blob a predicts nothing after the refusal"

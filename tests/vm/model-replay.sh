@@ -41,8 +41,8 @@ replay() {
 	ko_log "$name: $points of $switches switches replayed, all identical"
 }
 
-replay hackbench-socket -g 2 -f 10 -l 200
-replay hackbench-pipe-threads -p -T -g 2 -f 10 -l 200
+replay hackbench-socket -g 2 -f 10 -l "$(ko_scaled 200)"
+replay hackbench-pipe-threads -p -T -g 2 -f 10 -l "$(ko_scaled 200)"
 
 out=$(ko_rmmod) || ko_fail "rmmod failed: $out"
 ko_check_kmsg

@@ -8,7 +8,7 @@ set -eu
 
 ko_insmod
 ko_upload "$(ko_blob a)"
-hackbench -g 2 -f 10 -l 1000000 >/dev/null 2>&1 &
+hackbench -g 2 -f "$(ko_scaled 10)" -l 1000000 >/dev/null 2>&1 &
 hb=$!
 koracle collect -o /tmp/r.kot --duration 600 >/tmp/collect.out 2>/tmp/collect.err &
 col=$!

@@ -18,7 +18,7 @@ online=$(grep -c ^processor /proc/cpuinfo)
 # /tmp/samples-$1 ("cpu pid comm" lines).
 run_sampled() {
 	: >"/tmp/samples-$1"
-	hackbench -g 2 -f 10 -l 1500 >/dev/null 2>&1 &
+	hackbench -g 2 -f 10 -l "$(ko_scaled 1500)" >/dev/null 2>&1 &
 	hb=$!
 	while kill -0 $hb 2>/dev/null; do
 		c=0

@@ -15,7 +15,7 @@ ko_insmod
 	ko_fail "model_info is '$(cat "$KO_SYSFS/model_info")' after insmod, expected none"
 ncpus=$(ko_possible_cpus)
 
-hackbench -g 2 -f 10 -l 2000 >/dev/null 2>&1 &
+hackbench -g 2 -f 10 -l "$(ko_scaled 2000)" >/dev/null 2>&1 &
 hb=$!
 # next_pid and next_comm are two reads: the prediction may change between
 # them, so a sample only counts as named when both agree on the name.
