@@ -5,6 +5,9 @@
 #                   shortened make demo (the whole pipeline, in the VM)
 #   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
 #   make style      checkpatch on kmod/ and shared/
+#   make check-debug  the VM tests on a debug kernel built here (KASAN,
+#                   lockdep, kmemleak, UBSAN; scripts/check-debug.sh)
+#   make check-rt   the VM tests on Debian's PREEMPT_RT kernel
 #   make fuzz       libFuzzer targets for every parser of untrusted input,
 #                   FUZZ_SECONDS (60) each (scripts/fuzz.sh; not in check)
 
@@ -40,7 +43,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm check-demo vm-test vm-shell bench demo eval-holdout style clean deps fuzz fuzz-build
+.PHONY: all module cli unit check check-vm check-demo check-debug check-rt vm-test vm-shell bench demo eval-holdout style clean deps fuzz fuzz-build
 
 all: module cli
 
@@ -89,6 +92,21 @@ check: deps
 	$(MAKE) unit
 	$(MAKE) check-vm
 	$(MAKE) check-demo
+
+# The lanes beyond check (CI runs all three): the same VM suite on a debug
+# kernel built from Debian's linux-source (cached under .cache/debug-kernel/),
+# with a self-test that the lane fails on a leak and on a sleep in atomic
+# context; and on Debian's PREEMPT_RT kernel. Each builds its own koracle.ko
+# under build/ and leaves the normal one alone.
+check-debug:
+	scripts/install-deps.sh debug
+	$(MAKE) cli
+	scripts/check-debug.sh
+
+check-rt:
+	scripts/install-deps.sh rt
+	$(MAKE) cli
+	scripts/check-rt.sh
 
 vm-test: all
 	scripts/vm-run-tests.sh $(T)
