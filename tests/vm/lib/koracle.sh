@@ -160,14 +160,14 @@ ko_kmemleak_present() {
 	[ -w "$KO_KMEMLEAK" ]
 }
 
-# Scan and print the suspected leaks, if any. A scan costs about 13 s under
-# TCG on the debug kernel, so a second one runs only to confirm what the
-# first reports (a pointer in flight during one scan is seen by the next).
+# Scan twice and print the suspected leaks, if any. Twice because kmemleak
+# holds back an unreferenced object whose contents changed since the scan
+# before (a freshly leaked one always has): one scan reports it only at the
+# next test, or never (seen here: ACPI's boot leaks and the self-test's
+# leak slipped past single scans). Each scan costs about 13 s under TCG.
 ko_kmemleak_scan() {
 	sleep "$KO_KMEMLEAK_AGE"
-	echo scan >"$KO_KMEMLEAK" || return 1
-	[ -z "$(cat "$KO_KMEMLEAK")" ] && return 0
-	echo scan >"$KO_KMEMLEAK" && cat "$KO_KMEMLEAK"
+	echo scan >"$KO_KMEMLEAK" && echo scan >"$KO_KMEMLEAK" && cat "$KO_KMEMLEAK"
 }
 
 # Before the first test: show the boot's own reports, then clear them so
