@@ -36,8 +36,9 @@ series=$(echo "$kver" | cut -d. -f1,2)
 srcpkg=linux-source-$series
 tarball=/usr/src/$srcpkg.tar.xz
 srcver=$(dpkg-query -W -f='${Version}' "$srcpkg" 2>/dev/null || true)
-[ -n "$srcver" ] && [ -f "$tarball" ] ||
+if [ -z "$srcver" ] || [ ! -f "$tarball" ]; then
 	die "$srcpkg is not installed; try: scripts/install-deps.sh debug"
+fi
 hdrver=$(dpkg-query -W -f='${Version}' "linux-headers-$kver" 2>/dev/null || true)
 if [ -n "$hdrver" ] && [ "$hdrver" != "$srcver" ]; then
 	# Still a 6.1 debug kernel, but not the code the stock lane tests.
