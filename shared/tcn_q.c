@@ -37,6 +37,8 @@
 #define koracle_q_ctz(v)	__builtin_ctz(v)
 #endif
 
+const s64 koracle_q_zero_row[KORACLE_Q_ZERO_WORDS];
+
 struct koracle_qstate_hdr {
 	u16 pos[KORACLE_Q_NCONV];	/* newest row of each conv's ring */
 };
@@ -148,18 +150,18 @@ static __always_inline void koracle_qembed(const struct koracle_qmodel *m,
 					   int C, s16 *x0)
 {
 	const s64 *row[KORACLE_EF_COUNT];
-	int P = C / 2, n = m->nev_used, p, j;
+	int P = C / 2, p, j;
 
-	for (j = 0; j < n; j++) {
-		u8 fi = m->ev_used[j];
-
-		row[j] = m->emb_ev + (m->ev_off[fi] + ev[fi]) * P;
-	}
+	/* every feature; the ignored ones read the zero row */
+#pragma GCC unroll 8
+	for (j = 0; j < KORACLE_EF_COUNT; j++)
+		row[j] = m->ev_row[j] + ev[j] * m->ev_step[j];
 #pragma GCC unroll 16
 	for (p = 0; p < P; p++) {
 		s64 s = 0;
 
-		for (j = 0; j < n; j++)
+#pragma GCC unroll 8
+		for (j = 0; j < KORACLE_EF_COUNT; j++)
 			s += row[j][p];
 		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s));
 		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s));
@@ -206,16 +208,18 @@ static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
  * Score the candidate slots from hz (Q = H/2 packed words), in slot order:
  * z_j = hz + the slot's group rows, score_j = v . relu(z_j). One packed word
  * of z at a time, so nothing but the group row pointers lives in memory
- * (the kernel zeroes every stack array it declares).
+ * (the kernel zeroes every stack array it declares). All
+ * KORACLE_Q_HEAD_GROUPS groups: a missing one reads the zero row.
  */
 static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 						const struct koracle_feat *f,
 						const s64 *hz, int Q,
 						struct koracle_qbest *b)
 {
-	const s64 *row[KORACLE_Q_MAX_GROUPS];
+	const int G = KORACLE_Q_HEAD_GROUPS;
+	const s64 *row[KORACLE_Q_HEAD_GROUPS];
 	const s8 *v = m->head_v;
-	int G = m->ngroups, q, i, k;
+	int q, i, k;
 	u32 c;
 
 	for (c = f->cand; c; c &= c - 1) {
@@ -223,19 +227,21 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 		const u8 *sf = f->slot[j];
 		s32 s = 0;
 
+#pragma GCC unroll 8
 		for (i = 0; i < G; i++) {
 			const struct koracle_qgroup *g = &m->group[i];
-			u32 r = g->row + sf[g->feat[0]] * g->stride[0];
+			u32 r = sf[g->feat[0]] * g->stride[0];
 
 #pragma GCC unroll 4
 			for (k = 1; k < g->nfeat; k++)
 				r += sf[g->feat[k]] * g->stride[k];
-			row[i] = m->emb_slot + r * Q;
+			row[i] = m->group_row[i] + r * Q;
 		}
 #pragma GCC unroll 8
 		for (q = 0; q < Q; q++) {
 			s64 z = hz[q];
 
+#pragma GCC unroll 8
 			for (i = 0; i < G; i++)
 				z += row[i][q];
 			s += koracle_qrelu_mul(koracle_q_lo(z), v[2 * q]) +

@@ -169,6 +169,8 @@ static const int slot_groups[][KORACLE_Q_GROUP_FEATS + 1] = {
 	{ KORACLE_SF_RULES, -1 },			/* 64 */
 	{ KORACLE_SF_VR_RANK, KORACLE_SF_WEIGHT, -1 },	/* 68 */
 };
+_Static_assert(sizeof(slot_groups) / sizeof(slot_groups[0]) <=
+	       KORACLE_Q_HEAD_GROUPS, "the head reads at most this many groups");
 
 struct qgroups {
 	int n;

@@ -114,7 +114,7 @@ Test(blob, accepts_the_quantizers_blob)
 	cr_expect_eq(m.sf_ignore, 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT);
 	cr_expect_eq(m.macs, 2 * 2 * 2 * 4 * 4 + 4 * 4 + KORACLE_K * 4);
 	/* plus K slots x groups x H/2 words of slot-table adds */
-	cr_expect_eq(m.cost, m.macs + KORACLE_K * m.ngroups * 2);
+	cr_expect_eq(m.cost, m.macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * 2);
 	cr_expect_leq(m.cost, KORACLE_Q_BUDGET_COST);
 	cr_expect_eq(m.conv[0].ring_len, 2);
 	cr_expect_eq(m.conv[3].ring_len, 3);	/* block 1: dilation 2 */
@@ -241,7 +241,7 @@ Test(blob, refuses_bad_slot_groups)
 	uint8_t *gf = buf + HOFF(group_feat);
 
 	MUTATED("group count", buf[HOFF(ngroups)] = 0);
-	MUTATED("group count", buf[HOFF(ngroups)] = KORACLE_Q_MAX_GROUPS + 1);
+	MUTATED("group count", buf[HOFF(ngroups)] = KORACLE_Q_HEAD_GROUPS + 1);
 	/* fewer groups than listed */
 	MUTATED("past the group count", buf[HOFF(ngroups)] = G - 1);
 	/* a feature twice, an ignored one, an unknown one */

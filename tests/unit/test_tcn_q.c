@@ -98,14 +98,19 @@ static void reference(const struct koracle_qmodel *m,
 	int64_t *u = calloc((size_t)T * C, sizeof(*u));
 	int64_t *y = calloc((size_t)T * C, sizeof(*y));
 
+	long ev_off[KORACLE_EF_COUNT] = { 0 };
+
 	cr_assert(x && u && y);
+	/* the blob's event vocabularies are the encoder's (blob.c checks) */
+	for (int e = 1; e < KORACLE_EF_COUNT; e++)
+		ev_off[e] = ev_off[e - 1] + koracle_event_vocab[e - 1];
 	for (int t = 0; t < T; t++)
 		for (int c = 0; c < C; c++) {
 			int64_t s = 0;
 
 			for (int e = 0; e < KORACLE_EF_COUNT; e++)
 				if (!(m->ev_ignore >> e & 1))
-					s += lane(m->emb_ev, (long)(m->ev_off[e] +
+					s += lane(m->emb_ev, (ev_off[e] +
 						  f[t].ev[e]) * C + c);
 			x[(long)t * C + c] = ref_clamp(s, -32768, 32767);
 		}
