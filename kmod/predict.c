@@ -29,6 +29,9 @@
 #include "koracle.h"
 #include "predictor.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 /*
  * The cost histograms time one switch in KORACLE_LAT_SAMPLE: each timing
  * costs clock reads in the scheduler, and a sample of every sixteenth
@@ -53,7 +56,7 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	struct koracle_predictor *p = koracle_pred(cpu);
 	u32 *tick = per_cpu_ptr(&koracle_lat_tick, cpu);
 	const struct koracle_qmodel *m;
-	u8 slot = KORACLE_SLOT_NONE;
+	u8 slot = KORACLE_SLOT_NONE, pub;
 	u64 start, end;	/* ns, local_clock() */
 	void *state;
 
@@ -63,8 +66,8 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	if (++*tick % KORACLE_LAT_SAMPLE) {
 		if (m)
 			slot = koracle_predictor_model(p, m, state);
-		koracle_predictor_publish(p, slot, e);
-		return;
+		pub = koracle_predictor_publish(p, slot, e);
+		goto out_trace;
 	}
 	if (m) {
 		start = local_clock();
@@ -74,13 +77,16 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	} else {
 		end = local_clock();
 	}
-	koracle_predictor_publish(p, slot, e);
+	pub = koracle_predictor_publish(p, slot, e);
 	/*
 	 * The stream's timestamp, taken just before the encoder ran, starts
 	 * the measurement: one clock read fewer in the scheduler. It can lie
 	 * ahead of this CPU's clock by cross-CPU skew (ring.c): clamp to 0.
 	 */
 	koracle_latency_add(cpu, KORACLE_LAT_SWITCH, end - min(end, e->ts_ns));
+out_trace:
+	if (e->flags & KORACLE_RF_PRED)
+		trace_koracle_switch(cpu, &p->enc.point, e, pub);
 }
 
 /*
