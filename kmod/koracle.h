@@ -2,8 +2,8 @@
 /*
  * Internal API between the module's files. Each file owns one concern and
  * exposes koracle_<file>_init()/koracle_<file>_exit(); main.c calls them in
- * order (ring, predict, model, latency, genl, sysfs, hooks) and unwinds in
- * reverse.
+ * order (ring, predict, model, latency, hooks, genl, sysfs), then attaches
+ * the probes if enabled, and unwinds in reverse.
  */
 #ifndef KORACLE_KMOD_H
 #define KORACLE_KMOD_H
@@ -13,7 +13,10 @@
 
 #include "record.h"
 
-/* ring.c: per-possible-CPU event rings (fixed-size records, drops counted) */
+/*
+ * ring.c: per-CPU event streams (the stream lock) and, while a session runs,
+ * their rings (fixed-size records, drops counted)
+ */
 extern unsigned int koracle_ring_records;	/* records per CPU, power of 2 */
 
 int koracle_ring_init(void);
@@ -22,8 +25,9 @@ void koracle_ring_exit(void);
 void koracle_ring_put(unsigned int cpu, struct koracle_event *e);
 void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
 		       void *arg);
-void koracle_ring_open(void);
+int koracle_ring_open(void);
 void koracle_ring_close(void);
+void koracle_ring_free(void);
 unsigned int koracle_ring_avail(unsigned int cpu);
 void koracle_ring_copy(unsigned int cpu, struct koracle_rec *dst,
 		       unsigned int n);
@@ -49,15 +53,21 @@ void koracle_predict_zero_counts(void);
 void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c);
 s32 koracle_predict_next_pid(unsigned int cpu);
 
-/* hooks.c: scheduler tracepoint probes */
+/*
+ * hooks.c: scheduler tracepoint probes, attached while enabled (genl.c
+ * serializes attach and detach under its session lock)
+ */
 int koracle_hooks_init(void);
 void koracle_hooks_exit(void);
+int koracle_hooks_attach(void);
+void koracle_hooks_detach(void);
 
 /* genl.c: generic netlink family, collection sessions, the drain worker */
 int koracle_genl_init(void);
 void koracle_genl_exit(void);
 bool koracle_genl_enabled(void);
-void koracle_genl_set_enabled(bool on);
+int koracle_genl_set_enabled(bool on);
+int koracle_genl_start(void);
 
 /*
  * model.c: the uploaded model (RCU-published), its per-CPU streaming state
@@ -74,7 +84,9 @@ void koracle_model_exit(void);
 const struct koracle_qmodel *koracle_model_get(unsigned int cpu,
 					       void **state);
 void koracle_model_reset_state(unsigned int cpu);
-ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count);
+struct file;
+ssize_t koracle_model_write(const struct file *file, const char *buf,
+			    loff_t pos, size_t count);
 ssize_t koracle_model_info(char *buf);
 
 /*

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * koracle: scheduler event collection and next-task prediction.
- * Init brings the parts up in dependency order; exit is its exact mirror.
- * The probes go last on the way up and first on the way down, so nothing
- * runs in the scheduler while the rest is missing.
+ * Init brings the parts up in dependency order and attaches the probes last,
+ * so nothing runs in the scheduler while the rest is missing; exit mirrors
+ * it (see koracle_exit()).
  */
 #include <linux/init.h>
 #include <linux/module.h>
@@ -26,23 +26,30 @@ static int __init koracle_init(void)
 	ret = koracle_latency_init();
 	if (ret)
 		goto err_model;
-	ret = koracle_genl_init();
+	ret = koracle_hooks_init();
 	if (ret)
 		goto err_latency;
+	ret = koracle_genl_init();
+	if (ret)
+		goto err_hooks;
 	ret = koracle_sysfs_init();
 	if (ret)
 		goto err_genl;
-	ret = koracle_hooks_init();
+	ret = koracle_genl_start();
 	if (ret)
 		goto err_sysfs;
 
-	pr_info("loaded: %u records per CPU ring\n", koracle_ring_records);
+	pr_info("loaded: %u records per CPU ring while collecting, %s\n",
+		koracle_ring_records,
+		koracle_genl_enabled() ? "enabled" : "disabled");
 	return 0;
 
 err_sysfs:
 	koracle_sysfs_exit();
 err_genl:
 	koracle_genl_exit();
+err_hooks:
+	koracle_hooks_exit();
 err_latency:
 	koracle_latency_exit();
 err_model:
@@ -54,10 +61,15 @@ err_ring:
 	return ret;
 }
 
+/*
+ * sysfs goes first, so that no write to "enabled" can attach the probes
+ * again; then the probes, so nothing runs in the scheduler while the rest
+ * goes.
+ */
 static void __exit koracle_exit(void)
 {
-	koracle_hooks_exit();
 	koracle_sysfs_exit();
+	koracle_hooks_exit();
 	koracle_genl_exit();
 	koracle_latency_exit();
 	koracle_model_exit();

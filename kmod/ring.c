@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU event rings.
+ * Per-CPU event streams and their rings.
  *
  * Each possible CPU c owns one ring of koracle_ring_records fixed-size
  * records (struct koracle_rec, already little endian). Everything that
@@ -23,6 +23,13 @@
  * session can reset c's encoder and open c's ring in one critical section:
  * the first record of c's stream is the first event the fresh encoder saw.
  *
+ * Rings exist only while a session does: koracle_ring_open() allocates one
+ * per online CPU, a CPU that comes online during the session gets its own
+ * (CPU hotplug callback) and opens it the same way, and koracle_ring_free()
+ * releases them all once the session is over. An idle module holds no ring.
+ * A CPU that goes offline keeps its ring until then (its records are still
+ * delivered).
+ *
  * The only consumer is the genl worker. It reads without the lock: acquire
  * load of @head, copy, release store of @tail. A full ring drops the new
  * record and counts it; producers never wait for the consumer.
@@ -35,9 +42,12 @@
  * @head and @tail are free-running u32 counters; @head - @tail is the fill
  * level (at most koracle_ring_records <= 2^20, so no ambiguity on wrap).
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/cpumask.h>
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
 #include <linux/spinlock.h>
@@ -59,14 +69,27 @@ struct koracle_ring {
 	raw_spinlock_t lock;	/* serializes producers of this CPU's stream */
 	u32 head;		/* records published (free-running); @lock */
 	u32 tail;		/* records consumed (free-running); consumer */
-	u64 events;		/* records written since load; @lock */
-	u64 dropped;		/* records lost since load (full ring); @lock */
+	/* written under @lock, read locklessly: WRITE_ONCE/READ_ONCE */
+	u64 events;		/* records written since load */
+	u64 dropped;		/* records lost since load (full ring) */
 	u64 last_ts;		/* ns, newest event's @ts_ns; @lock */
 	bool open;		/* a session takes records; @lock */
-	struct koracle_rec *recs;	/* [koracle_ring_records] */
+	/* [koracle_ring_records] while a session has rings, else NULL */
+	struct koracle_rec *recs;
 };
 
 static DEFINE_PER_CPU_SHARED_ALIGNED(struct koracle_ring, koracle_rings);
+
+/*
+ * Serializes allocating and freeing rings (session start and end, CPU
+ * hotplug). @koracle_rings_live: a session has rings; @koracle_producing:
+ * its rings take records (cleared first when it ends, read under each
+ * ring's lock by a CPU coming online).
+ */
+static DEFINE_MUTEX(koracle_rings_lock);
+static bool koracle_rings_live;
+static bool koracle_producing;
+static enum cpuhp_state koracle_ring_hp_state;
 
 static inline struct koracle_ring *koracle_ring(unsigned int cpu)
 {
@@ -102,13 +125,13 @@ void koracle_ring_put(unsigned int cpu, struct koracle_event *e)
 	/* Pairs with the consumer's release of @tail: its reads are done. */
 	tail = smp_load_acquire(&r->tail);
 	if (head - tail >= koracle_ring_records) {
-		r->dropped++;
+		WRITE_ONCE(r->dropped, r->dropped + 1);
 	} else {
 		koracle_rec_encode(&r->recs[head & (koracle_ring_records - 1)],
 				   e);
 		/* Pairs with koracle_ring_avail(): the record is complete. */
 		smp_store_release(&r->head, head + 1);
-		r->events++;
+		WRITE_ONCE(r->events, r->events + 1);
 	}
 out_unlock:
 	raw_spin_unlock_irqrestore(&r->lock, flags);
@@ -135,26 +158,96 @@ void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
 }
 
 /*
- * Start producing. Called with the session lock held and producers stopped
- * (every @open false), so the consumer side is idle: anything left over from
- * an earlier session is discarded without counting it. Each CPU's encoder
- * and model state restart in the critical section that opens its ring.
+ * Open @cpu's ring: discard anything left in it, restart the CPU's encoder
+ * and model state, and take records if the session still produces, all in
+ * one critical section.
  */
-void koracle_ring_open(void)
+static void koracle_ring_start(unsigned int cpu)
 {
+	struct koracle_ring *r = koracle_ring(cpu);
 	unsigned long flags;
+
+	raw_spin_lock_irqsave(&r->lock, flags);
+	/* As in consume(): the slots may be reused. */
+	smp_store_release(&r->tail, r->head);
+	koracle_predict_reset(cpu);
+	r->open = READ_ONCE(koracle_producing);
+	raw_spin_unlock_irqrestore(&r->lock, flags);
+}
+
+static int koracle_ring_alloc(unsigned int cpu)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+
+	lockdep_assert_held(&koracle_rings_lock);
+	if (r->recs)
+		return 0;
+	/* the producers never touch @recs while @open is false */
+	r->recs = vzalloc_node(array_size(koracle_ring_records,
+					  sizeof(*r->recs)),
+			       cpu_to_node(cpu));
+	return r->recs ? 0 : -ENOMEM;
+}
+
+/* Free every ring; producing has stopped (koracle_ring_close()). */
+static void koracle_ring_free_locked(void)
+{
 	unsigned int cpu;
 
+	lockdep_assert_held(&koracle_rings_lock);
+	koracle_rings_live = false;
 	for_each_possible_cpu(cpu) {
 		struct koracle_ring *r = koracle_ring(cpu);
 
-		raw_spin_lock_irqsave(&r->lock, flags);
-		/* As in consume(): the slots may be reused. */
-		smp_store_release(&r->tail, r->head);
-		koracle_predict_reset(cpu);
-		r->open = true;
-		raw_spin_unlock_irqrestore(&r->lock, flags);
+		vfree(r->recs);
+		r->recs = NULL;
 	}
+}
+
+/*
+ * Start producing: a ring for every online CPU, each opened fresh. Called
+ * with the session lock held and producers stopped (every @open false), so
+ * the consumer side is idle. -ENOMEM if a ring cannot be allocated.
+ */
+int koracle_ring_open(void)
+{
+	unsigned int cpu;
+	int ret = 0;
+
+	cpus_read_lock();
+	mutex_lock(&koracle_rings_lock);
+	for_each_online_cpu(cpu) {
+		ret = koracle_ring_alloc(cpu);
+		if (ret)
+			goto err_free;
+	}
+	koracle_rings_live = true;
+	WRITE_ONCE(koracle_producing, true);
+	for_each_online_cpu(cpu)
+		koracle_ring_start(cpu);
+	goto out_unlock;
+
+err_free:
+	koracle_ring_free_locked();
+out_unlock:
+	mutex_unlock(&koracle_rings_lock);
+	cpus_read_unlock();
+	return ret;
+}
+
+/* A CPU comes online: during a session it gets a ring of its own. */
+static int koracle_ring_cpu_online(unsigned int cpu)
+{
+	int ret = 0;
+
+	mutex_lock(&koracle_rings_lock);
+	if (koracle_rings_live) {
+		ret = koracle_ring_alloc(cpu);
+		if (!ret)
+			koracle_ring_start(cpu);
+	}
+	mutex_unlock(&koracle_rings_lock);
+	return ret;
 }
 
 /*
@@ -167,6 +260,7 @@ void koracle_ring_close(void)
 	unsigned long flags;
 	unsigned int cpu;
 
+	WRITE_ONCE(koracle_producing, false);
 	for_each_possible_cpu(cpu) {
 		struct koracle_ring *r = koracle_ring(cpu);
 
@@ -174,6 +268,15 @@ void koracle_ring_close(void)
 		r->open = false;
 		raw_spin_unlock_irqrestore(&r->lock, flags);
 	}
+}
+
+/* The session is over and its rings drained or discarded: free them. */
+void koracle_ring_free(void)
+{
+	koracle_ring_close();
+	mutex_lock(&koracle_rings_lock);
+	koracle_ring_free_locked();
+	mutex_unlock(&koracle_rings_lock);
 }
 
 /* Consumer: records ready in @cpu's ring. */
@@ -223,7 +326,7 @@ void koracle_ring_discard(unsigned int cpu, bool count_as_dropped)
 	raw_spin_lock_irqsave(&r->lock, flags);
 	head = r->head;
 	if (count_as_dropped)
-		r->dropped += head - r->tail;
+		WRITE_ONCE(r->dropped, r->dropped + (head - r->tail));
 	/* As in consume(): the slots may be reused. */
 	smp_store_release(&r->tail, head);
 	raw_spin_unlock_irqrestore(&r->lock, flags);
@@ -241,19 +344,14 @@ u64 koracle_ring_dropped(unsigned int cpu)
 
 void koracle_ring_exit(void)
 {
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct koracle_ring *r = koracle_ring(cpu);
-
-		vfree(r->recs);
-		r->recs = NULL;
-	}
+	cpuhp_remove_state_nocalls(koracle_ring_hp_state);
+	koracle_ring_free();
 }
 
 int koracle_ring_init(void)
 {
 	unsigned int cpu;
+	int ret;
 
 	BUILD_BUG_ON(sizeof(struct koracle_rec) != KORACLE_REC_SIZE);
 	BUILD_BUG_ON(!is_power_of_2(KORACLE_RING_DEFAULT));
@@ -276,15 +374,14 @@ int koracle_ring_init(void)
 		r->dropped = 0;
 		r->last_ts = 0;
 		r->open = false;
-		r->recs = vzalloc_node(array_size(koracle_ring_records,
-						  sizeof(*r->recs)),
-				       cpu_to_node(cpu));
-		if (!r->recs)
-			goto err_free_rings;
+		r->recs = NULL;
 	}
+	koracle_rings_live = false;
+	koracle_producing = false;
+	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "koracle:ring",
+					koracle_ring_cpu_online, NULL);
+	if (ret < 0)
+		return ret;
+	koracle_ring_hp_state = ret;
 	return 0;
-
-err_free_rings:
-	koracle_ring_exit();
-	return -ENOMEM;
 }

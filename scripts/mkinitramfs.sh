@@ -60,6 +60,8 @@ done
 # (including the loader) to the same paths inside the image.
 copy_prog() {
 	src=$1 dst=$2
+	# never through a busybox applet link: that would overwrite busybox
+	rm -f "$root/$dst"
 	cp "$src" "$root/$dst"
 	ldd "$src" 2>/dev/null | awk '
 		/=> \// { print $3 }
@@ -73,6 +75,10 @@ copy_prog "$cli" /bin/koracle
 copy_prog "$hackbench" /usr/bin/hackbench
 # util-linux's chrt: busybox has none (tests/vm/predict-current.sh)
 copy_prog "$(command -v chrt)" /usr/bin/chrt
+# util-linux's setpriv and unshare: capability sets and namespaces for the
+# privilege tests (tests/vm/privilege-*.sh)
+copy_prog "$(command -v setpriv)" /usr/bin/setpriv
+copy_prog "$(command -v unshare)" /usr/bin/unshare
 cp "$ko" "$root/koracle.ko"
 
 # Weight blobs for the model tests and the bench, trained and quantized here

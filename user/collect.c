@@ -73,7 +73,7 @@ static void co_usage(FILE *f)
 		"usage: koracle collect -o FILE [--duration S] [--label NAME] [--batch N] [-- COMMAND ARGS...]\n"
 		"\n"
 		"Record scheduler events from koracle.ko (generic netlink) into a trace file.\n"
-		"Needs CAP_NET_ADMIN. Stops after --duration, when COMMAND exits, or on Ctrl-C,\n"
+		"Needs CAP_PERFMON or CAP_SYS_ADMIN. Stops after --duration, when COMMAND exits, or on Ctrl-C,\n"
 		"and always leaves a valid file.\n"
 		"\n"
 		"  -o, --output FILE   trace file to write ('-' for stdout)\n"
@@ -429,7 +429,7 @@ static void co_print_start_error(const struct co_state *s)
 	fprintf(stderr, "koracle: collect: starting collection: %s%s%s%s\n",
 		strerror(-s->start_error),
 		s->start_extack[0] ? ": " : "", s->start_extack,
-		s->start_error == -EPERM ? " (collection needs CAP_NET_ADMIN; run as root)" :
+		s->start_error == -EPERM ? " (collection needs CAP_PERFMON or CAP_SYS_ADMIN in the initial network namespace; run as root)" :
 		s->start_error == -EBUSY && !s->start_extack[0] ?
 		" (another collector is running)" : "");
 }

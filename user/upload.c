@@ -135,6 +135,10 @@ static void up_sysfs_error(const char *op, const char *path, const char *blob, i
 		fprintf(stderr, "koracle: upload: the kernel refused %s (%s %s: %s): a check on the blob failed and the running model stays; the kernel log names the check: dmesg | tail\n",
 			blob, op, path, strerror(err));
 		break;
+	case EBUSY:
+		fprintf(stderr, "koracle: upload: another upload to %s is under way (%s: %s); try again when it is done\n",
+			path, op, strerror(err));
+		break;
 	case EFBIG:
 	case E2BIG:
 	case ENOSPC:
