@@ -436,7 +436,7 @@ static void co_print_start_error(const struct co_state *s)
 
 static int co_run_session(struct co_run *r)
 {
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 	struct ko_trace_info info;
 	char terr[KO_ERR_LEN];
 	sigset_t mask;

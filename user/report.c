@@ -156,7 +156,7 @@ static int report_parse(int argc, char **argv, struct rpt_opts *o,
 static bool report_read(struct rpt_input *in, const struct rpt_opts *o)
 {
 	struct rpt_workload *w;
-	char err[RPT_ERR_LEN];
+	char err[KO_ERR_LEN];
 	int i;
 
 	if (rpt_read_eval(in, o->eval, err))
@@ -204,7 +204,7 @@ static bool report_write(const char *path,
 int cmd_report(int argc, char **argv)
 {
 	const char *bench[RPT_MAX_FILES], *lat[RPT_MAX_FILES], *seen[RPT_MAX_FILES];
-	char err[RPT_ERR_LEN], md[4200], gp[4200], png[4200], *dir = NULL;
+	char err[KO_ERR_LEN], md[4200], gp[4200], png[4200], *dir = NULL;
 	struct rpt_opts o = { 0 };
 	struct rpt_table t = { 0 };
 	struct rpt_doc doc;

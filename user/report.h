@@ -69,7 +69,7 @@ void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d);
  * Runs "gnuplot report.gp" in @dir (its stdout goes to our stderr);
  * -ENOENT when gnuplot is not installed.
  */
-int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN]);
+int rpt_run_gnuplot(const char *dir, char err[KO_ERR_LEN]);
 
 /* "512 ns", "1.02 µs", "4.19 ms": a bucket bound for people. */
 void rpt_fmt_ns(char *buf, size_t len, uint64_t ns);

@@ -59,7 +59,7 @@ struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
 
 /* The whole of @path into a NUL-terminated buffer. */
 static int rpt_slurp(const char *path, char **out, size_t *len,
-		     char err[RPT_ERR_LEN])
+		     char err[KO_ERR_LEN])
 {
 	FILE *f = fopen(path, "rb");
 	size_t n = 0, cap = 0, got;
@@ -68,7 +68,7 @@ static int rpt_slurp(const char *path, char **out, size_t *len,
 
 	if (!f) {
 		ret = -errno;
-		snprintf(err, RPT_ERR_LEN, "cannot open the eval JSON %s: %s",
+		snprintf(err, KO_ERR_LEN, "cannot open the eval JSON %s: %s",
 			 path, strerror(errno));
 		return ret;
 	}
@@ -78,7 +78,7 @@ static int rpt_slurp(const char *path, char **out, size_t *len,
 			grown = cap > RPT_JSON_MAX ? NULL : realloc(buf, cap + 1);
 			if (!grown) {
 				ret = cap > RPT_JSON_MAX ? -EFBIG : -ENOMEM;
-				snprintf(err, RPT_ERR_LEN, "read %s: %s", path,
+				snprintf(err, KO_ERR_LEN, "read %s: %s", path,
 					 ret == -EFBIG ?
 					 "larger than 64 MiB: not eval's JSON?" :
 					 "out of memory");
@@ -91,7 +91,7 @@ static int rpt_slurp(const char *path, char **out, size_t *len,
 	} while (got);
 	if (ferror(f)) {
 		ret = -EIO;
-		snprintf(err, RPT_ERR_LEN, "read %s: %s", path, strerror(errno));
+		snprintf(err, KO_ERR_LEN, "read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	buf[n] = '\0';
@@ -110,25 +110,25 @@ out:
  */
 static int rpt_json_num(struct json_object *o, const char *key, double lo,
 			double hi, double *v, const char *path,
-			const char *where, char err[RPT_ERR_LEN])
+			const char *where, char err[KO_ERR_LEN])
 {
 	struct json_object *x;
 	enum json_type t;
 
 	if (!json_object_object_get_ex(o, key, &x)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no \"%s\": not the output of koracle eval --json?",
+		snprintf(err, KO_ERR_LEN, "%s: %s has no \"%s\": not the output of koracle eval --json?",
 			 path, where, key);
 		return -EINVAL;
 	}
 	t = json_object_get_type(x);
 	if (t != json_type_double && t != json_type_int) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s: \"%s\" is a %s, not a number",
+		snprintf(err, KO_ERR_LEN, "%s: %s: \"%s\" is a %s, not a number",
 			 path, where, key, json_type_to_name(t));
 		return -EINVAL;
 	}
 	*v = json_object_get_double(x);
 	if (!(*v >= lo && *v <= hi)) {	/* also NaN */
-		snprintf(err, RPT_ERR_LEN, "%s: %s: \"%s\" is %g, outside %g..%g",
+		snprintf(err, KO_ERR_LEN, "%s: %s: \"%s\" is %g, outside %g..%g",
 			 path, where, key, *v, lo, hi);
 		return -ERANGE;
 	}
@@ -138,7 +138,7 @@ static int rpt_json_num(struct json_object *o, const char *key, double lo,
 /* The keys a trace and "macro" share, into @r (rates 0..1). */
 static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 			  const char *path, const char *where,
-			  char err[RPT_ERR_LEN])
+			  char err[KO_ERR_LEN])
 {
 	const struct {
 		const char *key;
@@ -157,7 +157,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 	int k, ret;
 
 	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s is not a JSON object", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s is not a JSON object", path, where);
 		return -EINVAL;
 	}
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
@@ -167,7 +167,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 	}
 	if (!json_object_object_get_ex(o, "baselines", &base) ||
 	    !json_object_is_type(base, json_type_object)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no \"baselines\" object",
+		snprintf(err, KO_ERR_LEN, "%s: %s has no \"baselines\" object",
 			 path, where);
 		return -EINVAL;
 	}
@@ -189,7 +189,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
  */
 static int rpt_json_label(struct json_object *t, const char **label,
 			  const char *path, const char *where,
-			  char err[RPT_ERR_LEN])
+			  char err[KO_ERR_LEN])
 {
 	struct json_object *x;
 	const unsigned char *p;
@@ -197,18 +197,18 @@ static int rpt_json_label(struct json_object *t, const char **label,
 
 	if (!json_object_object_get_ex(t, "label", &x) ||
 	    !json_object_is_type(x, json_type_string)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no string \"label\"", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s has no string \"label\"", path, where);
 		return -EINVAL;
 	}
 	*label = json_object_get_string(x);
 	len = json_object_get_string_len(x);
 	if (!len) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has an empty label", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s has an empty label", path, where);
 		return -EINVAL;
 	}
 	for (p = (const unsigned char *)*label; p < (const unsigned char *)*label + len; p++) {
 		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, RPT_ERR_LEN,
+			snprintf(err, KO_ERR_LEN,
 				 "%s: %s: the label %s holds control character 0x%02x (newline, tab, ...), which no table or chart can show; re-import the trace with koracle import --label NAME",
 				 path, where, json_object_to_json_string(x), *p);
 			return -EINVAL;
@@ -271,7 +271,7 @@ static void rpt_pool_finish(struct rpt_input *in)
 }
 
 static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
-			  const char *path, char err[RPT_ERR_LEN])
+			  const char *path, char err[KO_ERR_LEN])
 {
 	struct json_object *traces, *macro;
 	struct ko_rates r;
@@ -283,14 +283,14 @@ static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "traces", &traces) ||
 	    !json_object_is_type(traces, json_type_array)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: no \"traces\" array: not the output of koracle eval --json?",
 			 path);
 		return -EINVAL;
 	}
 	n = json_object_array_length(traces);
 	if (!n) {
-		snprintf(err, RPT_ERR_LEN, "%s: \"traces\" is empty: nothing to report", path);
+		snprintf(err, KO_ERR_LEN, "%s: \"traces\" is empty: nothing to report", path);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
@@ -304,20 +304,20 @@ static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
 		if (ret)
 			return ret;
 		if (rpt_pool(in, label, &r)) {
-			snprintf(err, RPT_ERR_LEN, "read %s: out of memory", path);
+			snprintf(err, KO_ERR_LEN, "read %s: out of memory", path);
 			return -ENOMEM;
 		}
 	}
 	rpt_pool_finish(in);
 	if (!json_object_object_get_ex(root, "macro", &macro)) {
-		snprintf(err, RPT_ERR_LEN, "%s: no \"macro\" object: not the output of koracle eval --json?",
+		snprintf(err, KO_ERR_LEN, "%s: no \"macro\" object: not the output of koracle eval --json?",
 			 path);
 		return -EINVAL;
 	}
 	return rpt_json_rates(macro, &in->macro, path, "macro", err);
 }
 
-int rpt_read_eval(struct rpt_input *in, const char *path, char err[RPT_ERR_LEN])
+int rpt_read_eval(struct rpt_input *in, const char *path, char err[KO_ERR_LEN])
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL;
@@ -331,7 +331,7 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[RPT_ERR_LEN])
 		return ret;
 	tok = json_tokener_new();
 	if (!tok) {
-		snprintf(err, RPT_ERR_LEN, "parse %s: out of memory", path);
+		snprintf(err, KO_ERR_LEN, "parse %s: out of memory", path);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -340,19 +340,19 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[RPT_ERR_LEN])
 	end = json_tokener_get_parse_end(tok);
 	ret = -EINVAL;
 	if (jerr == json_tokener_continue || (!root && jerr == json_tokener_success)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "cannot parse %s as JSON: it ends early, after %zu bytes (truncated? koracle eval --json writes one object)",
 			 path, len);
 		goto out;
 	}
 	if (jerr != json_tokener_success) {
-		snprintf(err, RPT_ERR_LEN, "cannot parse %s as JSON: %s, at byte %zu",
+		snprintf(err, KO_ERR_LEN, "cannot parse %s as JSON: %s, at byte %zu",
 			 path, json_tokener_error_desc(jerr), end);
 		goto out;
 	}
 	end += strspn(buf + end, " \t\r\n");
 	if (end < len) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "cannot parse %s as JSON: more text after the object, at byte %zu (two eval outputs in one file?)",
 			 path, end);
 		goto out;

@@ -26,9 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
 #include "metrics.h"	/* struct ko_rates, KO_BASE_*, ko_base_names */
 
-#define RPT_ERR_LEN	512
 /* Bucket 63 starts at 2^62 ns; the kernel prints at most 40 buckets. */
 #define RPT_LAT_BUCKETS	64
 
@@ -83,11 +83,11 @@ void rpt_input_free(struct rpt_input *in);
 
 /* Once, before the bench files (their names refer to its labels). */
 int rpt_read_eval(struct rpt_input *in, const char *path,
-		  char err[RPT_ERR_LEN]);
+		  char err[KO_ERR_LEN]);
 int rpt_read_bench(struct rpt_input *in, const char *path,
-		   char err[RPT_ERR_LEN]);
+		   char err[KO_ERR_LEN]);
 int rpt_read_latency(struct rpt_input *in, const char *path,
-		     char err[RPT_ERR_LEN]);
+		     char err[KO_ERR_LEN]);
 
 /* The workload labelled @label, or NULL. */
 struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label);

@@ -51,7 +51,7 @@ static int rpt_bench_split(char *s, char *tok[3], int *ntok)
  * for "nothing measured", leaves the cell empty). 1 if @name was one.
  */
 static int rpt_bench_live(struct rpt_input *in, const char *name, double v,
-			  const char *where, char err[RPT_ERR_LEN])
+			  const char *where, char err[KO_ERR_LEN])
 {
 	static const char *const what[RPT_LIVE_COUNT] = {
 		[RPT_LIVE_KORACLE] = "a fraction in 0..1",
@@ -74,7 +74,7 @@ static int rpt_bench_live(struct rpt_input *in, const char *name, double v,
 		if (!w)
 			continue;	/* not a workload of this eval */
 		if (w->has[k]) {
-			snprintf(err, RPT_ERR_LEN,
+			snprintf(err, KO_ERR_LEN,
 				 "%s: %s is given a second time (two runs in one bench file?)",
 				 where, name);
 			return -EINVAL;
@@ -89,7 +89,7 @@ static int rpt_bench_live(struct rpt_input *in, const char *name, double v,
 		else
 			ok = v >= 0 && isfinite(v);
 		if (!ok) {
-			snprintf(err, RPT_ERR_LEN, "%s: %s is %g: it should be %s",
+			snprintf(err, KO_ERR_LEN, "%s: %s is %g: it should be %s",
 				 where, name, v, what[k]);
 			return -ERANGE;
 		}
@@ -129,7 +129,7 @@ static int rpt_bench_keep(struct rpt_input *in, char *tok[3], int ntok)
 
 /* One "bench: " line (after the tag); @where is "FILE:LINE". */
 static int rpt_bench_line(struct rpt_input *in, char *s, const char *where,
-			  char err[RPT_ERR_LEN])
+			  char err[KO_ERR_LEN])
 {
 	char *tok[3], *end, copy[128];
 	int ntok, ret;
@@ -140,7 +140,7 @@ static int rpt_bench_line(struct rpt_input *in, char *s, const char *where,
 	if (*s == '#')
 		return 0;	/* a comment */
 	if (rpt_bench_split(s, tok, &ntok)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: 'bench: %.80s' is not 'bench: NAME VALUE [UNIT]'",
 			 where, copy);
 		return -EINVAL;
@@ -148,13 +148,13 @@ static int rpt_bench_line(struct rpt_input *in, char *s, const char *where,
 	errno = 0;
 	v = strtod(tok[1], &end);
 	if (*end || end == tok[1] || errno == ERANGE) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: bench %.60s: the value '%.40s' is not a number",
 			 where, tok[0], tok[1]);
 		return -EINVAL;
 	}
 	if (!rpt_word_ok(tok[0]) || (ntok == 3 && !rpt_word_ok(tok[2]))) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: bench %.60s: names and units are printable ASCII without quotes, backslashes, '`', '|', '<' or '>'",
 			 where, tok[0]);
 		return -EINVAL;
@@ -163,14 +163,14 @@ static int rpt_bench_line(struct rpt_input *in, char *s, const char *where,
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (rpt_bench_keep(in, tok, ntok)) {
-		snprintf(err, RPT_ERR_LEN, "%s: out of memory", where);
+		snprintf(err, KO_ERR_LEN, "%s: out of memory", where);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
 int rpt_read_bench(struct rpt_input *in, const char *path,
-		   char err[RPT_ERR_LEN])
+		   char err[KO_ERR_LEN])
 {
 	struct ko_line_reader *lr = NULL;
 	char where[320], *line;
@@ -189,7 +189,7 @@ int rpt_read_bench(struct rpt_input *in, const char *path,
 			goto out;
 	}
 	if (ret < 0)
-		snprintf(err, RPT_ERR_LEN, "%s", ko_lr_error(lr));
+		snprintf(err, KO_ERR_LEN, "%s", ko_lr_error(lr));
 out:
 	ko_lr_close(lr);
 	return ret;
@@ -238,7 +238,7 @@ static bool rpt_u64(const char *s, uint64_t *v)
 /* One line of a step_ns file; *nb is the number of bucket lines so far. */
 static int rpt_lat_line(char *line, uint64_t count[RPT_LAT_BUCKETS],
 			unsigned int *nb, bool *median, uint64_t *median_ns,
-			const char *where, char err[RPT_ERR_LEN])
+			const char *where, char err[KO_ERR_LEN])
 {
 	char copy[96], *tok[3], *save = NULL, *t;
 	uint64_t low, n;
@@ -246,20 +246,20 @@ static int rpt_lat_line(char *line, uint64_t count[RPT_LAT_BUCKETS],
 
 	snprintf(copy, sizeof(copy), "%s", line);
 	if (*median) {
-		snprintf(err, RPT_ERR_LEN, "%s: '%.60s' after the median_ns line, which ends a step_ns file",
+		snprintf(err, KO_ERR_LEN, "%s: '%.60s' after the median_ns line, which ends a step_ns file",
 			 where, copy);
 		return -EINVAL;
 	}
 	for (t = strtok_r(line, " ", &save); t && ntok < 3; t = strtok_r(NULL, " ", &save))
 		tok[ntok++] = t;
 	if (ntok != 2) {
-		snprintf(err, RPT_ERR_LEN, "%s: '%.60s' is not 'LOW_NS COUNT' or 'median_ns N' (the debugfs step_ns format)",
+		snprintf(err, KO_ERR_LEN, "%s: '%.60s' is not 'LOW_NS COUNT' or 'median_ns N' (the debugfs step_ns format)",
 			 where, copy);
 		return -EINVAL;
 	}
 	if (!strcmp(tok[0], RPT_MEDIAN_TAG)) {
 		if (!rpt_u64(tok[1], median_ns)) {
-			snprintf(err, RPT_ERR_LEN, "%s: median_ns '%.40s' is not a number of ns",
+			snprintf(err, KO_ERR_LEN, "%s: median_ns '%.40s' is not a number of ns",
 				 where, tok[1]);
 			return -EINVAL;
 		}
@@ -267,17 +267,17 @@ static int rpt_lat_line(char *line, uint64_t count[RPT_LAT_BUCKETS],
 		return 0;
 	}
 	if (!rpt_u64(tok[0], &low) || !rpt_u64(tok[1], &n)) {
-		snprintf(err, RPT_ERR_LEN, "%s: '%.60s' is not two decimal numbers 'LOW_NS COUNT'",
+		snprintf(err, KO_ERR_LEN, "%s: '%.60s' is not two decimal numbers 'LOW_NS COUNT'",
 			 where, copy);
 		return -EINVAL;
 	}
 	if (*nb >= RPT_LAT_BUCKETS) {
-		snprintf(err, RPT_ERR_LEN, "%s: more than %d bucket lines (the last starts at 2^%d ns)",
+		snprintf(err, KO_ERR_LEN, "%s: more than %d bucket lines (the last starts at 2^%d ns)",
 			 where, RPT_LAT_BUCKETS, RPT_LAT_BUCKETS - 2);
 		return -EINVAL;
 	}
 	if (low != rpt_bucket_low(*nb)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: bucket line %u starts at %" PRIu64 " ns, expected %" PRIu64 " (buckets 0, 1, 2, 4, ... ns in order, as debugfs prints them)",
 			 where, *nb + 1, low, rpt_bucket_low(*nb));
 		return -EINVAL;
@@ -287,7 +287,7 @@ static int rpt_lat_line(char *line, uint64_t count[RPT_LAT_BUCKETS],
 }
 
 int rpt_read_latency(struct rpt_input *in, const char *path,
-		     char err[RPT_ERR_LEN])
+		     char err[KO_ERR_LEN])
 {
 	uint64_t count[RPT_LAT_BUCKETS] = { 0 }, total = 0, median_ns = 0, own;
 	struct ko_line_reader *lr = NULL;
@@ -307,11 +307,11 @@ int rpt_read_latency(struct rpt_input *in, const char *path,
 			goto out;
 	}
 	if (ret < 0) {
-		snprintf(err, RPT_ERR_LEN, "%s", ko_lr_error(lr));
+		snprintf(err, KO_ERR_LEN, "%s", ko_lr_error(lr));
 		goto out;
 	}
 	if (!nb || !median) {
-		snprintf(err, RPT_ERR_LEN, "%s:%lu: the file ends without %s (truncated? the debugfs step_ns file ends with 'median_ns N')",
+		snprintf(err, KO_ERR_LEN, "%s:%lu: the file ends without %s (truncated? the debugfs step_ns file ends with 'median_ns N')",
 			 path, ko_lr_lineno(lr) + 1,
 			 nb ? "its median_ns line" : "any 'LOW_NS COUNT' line");
 		ret = -EINVAL;
@@ -320,7 +320,7 @@ int rpt_read_latency(struct rpt_input *in, const char *path,
 	for (b = 0; b < RPT_LAT_BUCKETS; b++) {
 		if (total + count[b] < total ||
 		    in->lat.total + total + count[b] < in->lat.total) {
-			snprintf(err, RPT_ERR_LEN, "%s: the step counts overflow 64 bits", path);
+			snprintf(err, KO_ERR_LEN, "%s: the step counts overflow 64 bits", path);
 			ret = -EOVERFLOW;
 			goto out;
 		}

@@ -220,7 +220,7 @@ void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d)
 	fputs("unset multiplot\n", f);
 }
 
-int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN])
+int rpt_run_gnuplot(const char *dir, char err[KO_ERR_LEN])
 {
 	char *const argv[] = { "gnuplot", "report.gp", NULL };
 	posix_spawn_file_actions_t fa;
@@ -229,7 +229,7 @@ int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN])
 
 	ret = posix_spawn_file_actions_init(&fa);
 	if (ret) {
-		snprintf(err, RPT_ERR_LEN, "run gnuplot: %s", strerror(ret));
+		snprintf(err, KO_ERR_LEN, "run gnuplot: %s", strerror(ret));
 		return -ret;
 	}
 	/* in DIR, so report.gp's relative output lands there; its chatter on
@@ -243,22 +243,22 @@ int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN])
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	if (ret == ENOENT) {
-		snprintf(err, RPT_ERR_LEN, "gnuplot not found; install gnuplot-nox (scripts/install-deps.sh)");
+		snprintf(err, KO_ERR_LEN, "gnuplot not found; install gnuplot-nox (scripts/install-deps.sh)");
 		return -ENOENT;
 	}
 	if (ret) {
-		snprintf(err, RPT_ERR_LEN, "run gnuplot in %s: %s", dir, strerror(ret));
+		snprintf(err, KO_ERR_LEN, "run gnuplot in %s: %s", dir, strerror(ret));
 		return -ret;
 	}
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR) {
 			ret = -errno;
-			snprintf(err, RPT_ERR_LEN, "wait for gnuplot: %s", strerror(errno));
+			snprintf(err, KO_ERR_LEN, "wait for gnuplot: %s", strerror(errno));
 			return ret;
 		}
 	}
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		snprintf(err, RPT_ERR_LEN, "gnuplot %s/report.gp failed (%s %d): see its messages above",
+		snprintf(err, KO_ERR_LEN, "gnuplot %s/report.gp failed (%s %d): see its messages above",
 			 dir, WIFEXITED(st) ? "exit status" : "signal",
 			 WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 		return -EIO;

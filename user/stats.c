@@ -56,7 +56,7 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 	struct st_reply r = { 0 };
 	struct ko_genl *g;
 	int ret = KO_EXIT_FAIL;

@@ -204,7 +204,7 @@ static int stt_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
 /* Optional: any failure (no permission, old module) leaves "unknown". */
 static int stt_collecting(void)
 {
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 	int collecting = -1;
 	struct ko_genl *g;
 

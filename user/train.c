@@ -41,6 +41,7 @@
 #include "model_file.h"
 #include "progress.h"
 #include "tcn.h"
+#include "trace_io.h"
 #include "train.h"
 
 static void train_usage(FILE *f)

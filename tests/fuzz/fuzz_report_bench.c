@@ -32,13 +32,13 @@ static void fz_check_err(int ret, const char *err)
 {
 	FZ_CHECK(ret <= 0);
 	if (ret)
-		FZ_CHECK(fz_terminated(err, RPT_ERR_LEN) && err[0]);
+		FZ_CHECK(fz_terminated(err, KO_ERR_LEN) && err[0]);
 }
 
 static int fz_read(struct rpt_input *in, const uint8_t *p, size_t n,
 		   int (*rd)(struct rpt_input *, const char *, char *))
 {
-	char err[RPT_ERR_LEN];
+	char err[KO_ERR_LEN];
 	int ret;
 
 	fz_memfile_set(&mf, p, n);

@@ -13,6 +13,7 @@
 #include "../shared/features.h"
 #include "dataset.h"
 #include "tcn.h"
+#include "trace_io.h"
 
 static char dir[64];
 
