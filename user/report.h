@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * The outputs of `koracle report` (user/report.c): the per-workload table
+ * The outputs of `koracle report` (user/cmd_report.c): the per-workload table
  * (one model, printed aligned on stdout and as Markdown, so both show the
  * same rows and columns), report.md, and the gnuplot script that draws
  * report.png.
@@ -61,7 +61,7 @@ struct rpt_doc {
 	const struct rpt_opts *o;
 };
 
-/* report.md, to @f (report.c opens, checks and closes the file). */
+/* report.md, to @f (cmd_report.c opens, checks and closes the file). */
 void rpt_emit_markdown(FILE *f, const struct rpt_doc *d);
 /* report.gp, to @f: draws report.png, data inline, run from DIR. */
 void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d);
