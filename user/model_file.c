@@ -12,10 +12,12 @@
 #include <zlib.h>
 
 #include "../shared/features.h"
+#include "file_read.h"
 #include "model_file.h"
 
 #define KO_MODEL_HDR	136	/* bytes before the text block (version 2) */
 #define KO_MODEL_HDR_V1	132
+#define KO_MODEL_MAX_SIZE	((size_t)1 << 30)	/* bytes */
 
 void ko_model_default_config(struct ko_tcn_config *cfg, int channels,
 			     int blocks, int kernel, int hidden)
@@ -147,53 +149,6 @@ out:
 	return ret;
 }
 
-/* Whole file into memory, at most @max bytes. */
-static int slurp(const char *path, uint8_t **out, size_t *len, size_t max,
-		 char err[KO_ERR_LEN])
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf = NULL;
-	long size;
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, KO_ERR_LEN, "%s: cannot open the model file: %s",
-			 path, strerror(errno));
-		return ret;
-	}
-	if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		ret = -errno;
-		snprintf(err, KO_ERR_LEN, "%s: cannot size the model file: %s",
-			 path, strerror(errno));
-		goto out;
-	}
-	if ((size_t)size > max) {
-		ret = -EINVAL;
-		snprintf(err, KO_ERR_LEN, "%s: %ld bytes is too large for a model file",
-			 path, size);
-		goto out;
-	}
-	buf = malloc(size ? size : 1);
-	if (!buf) {
-		ret = -ENOMEM;
-		snprintf(err, KO_ERR_LEN, "%s: out of memory", path);
-		goto out;
-	}
-	if (fread(buf, 1, size, f) != (size_t)size) {
-		ret = -EIO;
-		snprintf(err, KO_ERR_LEN, "%s: read failed", path);
-		goto out;
-	}
-	*out = buf;
-	*len = size;
-	buf = NULL;
-out:
-	free(buf);
-	fclose(f);
-	return ret;
-}
-
 #define BAD(...) do { snprintf(err, KO_ERR_LEN, __VA_ARGS__); ret = -EINVAL; \
 		      goto out; } while (0)
 
@@ -202,6 +157,7 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 {
 	struct ko_tcn_config c;
 	uint8_t *buf = NULL;
+	void *raw;
 	const uint8_t *p;
 	size_t len = 0, tlen, np;
 	uint32_t version, k, fv, crc;
@@ -212,9 +168,11 @@ int ko_model_load(const char *path, struct ko_tcn *m, struct ko_model_meta *meta
 
 	memset(m, 0, sizeof(*m));
 	memset(meta, 0, sizeof(*meta));
-	ret = slurp(path, &buf, &len, (size_t)1 << 30, err);
+	ret = ko_file_read(path, KO_MODEL_MAX_SIZE, "a model file", &raw, &len,
+			   err);
 	if (ret)
 		return ret;
+	buf = raw;
 	if (len < 8 || memcmp(buf, KO_MODEL_MAGIC, 8))
 		BAD("%s: not a koracle model file (bad magic)", path);
 	if (len < KO_MODEL_HDR_V1 + 12)

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "file_read.h"
 #include "report_input.h"
 
 #define RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
@@ -56,53 +57,6 @@ struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
 }
 
 /* ---- eval JSON ---------------------------------------------------------- */
-
-/* The whole of @path into a NUL-terminated buffer. */
-static int rpt_slurp(const char *path, char **out, size_t *len,
-		     char err[KO_ERR_LEN])
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0, cap = 0, got;
-	char *buf = NULL, *grown;
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, KO_ERR_LEN, "cannot open the eval JSON %s: %s",
-			 path, strerror(errno));
-		return ret;
-	}
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			grown = cap > RPT_JSON_MAX ? NULL : realloc(buf, cap + 1);
-			if (!grown) {
-				ret = cap > RPT_JSON_MAX ? -EFBIG : -ENOMEM;
-				snprintf(err, KO_ERR_LEN, "read %s: %s", path,
-					 ret == -EFBIG ?
-					 "larger than 64 MiB: not eval's JSON?" :
-					 "out of memory");
-				goto out;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got);
-	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, KO_ERR_LEN, "read %s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	fclose(f);
-	return ret;
-}
 
 /*
  * @key of @o as a number in [lo, hi] into *v. @where names the object
@@ -323,12 +277,14 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[KO_ERR_LEN])
 	struct json_object *root = NULL;
 	enum json_tokener_error jerr;
 	char *buf = NULL;
+	void *raw;
 	size_t len = 0, end;
 	int ret;
 
-	ret = rpt_slurp(path, &buf, &len, err);
+	ret = ko_file_read(path, RPT_JSON_MAX, "eval's JSON", &raw, &len, err);
 	if (ret)
 		return ret;
+	buf = raw;
 	tok = json_tokener_new();
 	if (!tok) {
 		snprintf(err, KO_ERR_LEN, "parse %s: out of memory", path);
