@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "blob_file.h"
 #include "commands.h"
 #include "gate.h"
 #include "metrics.h"
@@ -43,7 +44,6 @@
 #include "quant_replay.h"
 #include "replay.h"
 #include "tcn.h"
-#include "../shared/blob.h"
 
 #define KO_EVAL_CHUNK	512	/* points scored per forward pass per CPU */
 
@@ -216,58 +216,20 @@ out:
 }
 
 /*
- * Reads @path if it is a weight blob: 1 (blob in *blob, parsed into @qm),
- * 0 (not a blob: a float model file), -1 (message printed).
+ * Loads @path if it is a weight blob: 1 (parsed into @qm, which points into
+ * @b), 0 (not a blob: a float model file), -1 (message printed).
  */
-static int eval_load_blob(const char *path, void **blob,
+static int eval_load_blob(const char *path, struct ko_blob_file *b,
 			  struct koracle_qmodel *qm)
 {
-	FILE *f = fopen(path, "rb");
-	char magic[8];
-	const char *why;
-	void *buf = NULL;
-	long n;
-	int ret = -1;
+	char err[KO_ERR_LEN];
+	int ret;
 
-	if (!f) {
-		fprintf(stderr, "koracle: eval: %s: cannot open the model: %s\n",
-			path, strerror(errno));
-		return -1;
-	}
-	if (fread(magic, 1, 8, f) != 8 || memcmp(magic, KORACLE_BLOB_MAGIC, 8)) {
-		ret = 0;	/* the model loader explains what else it is */
-		goto out;
-	}
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fprintf(stderr, "koracle: eval: %s: cannot size the blob: %s\n",
-			path, strerror(errno));
-		goto out;
-	}
-	if (n > KORACLE_BLOB_MAX_SIZE) {
-		fprintf(stderr, "koracle: eval: %s: %ld bytes is larger than any blob\n",
-			path, n);
-		goto out;
-	}
-	buf = aligned_alloc(KORACLE_BLOB_ALIGN, ((size_t)n + 7) / 8 * 8);
-	if (!buf) {
-		fprintf(stderr, "koracle: eval: out of memory\n");
-		goto out;
-	}
-	if (fread(buf, 1, n, f) != (size_t)n) {
-		fprintf(stderr, "koracle: eval: %s: read failed\n", path);
-		goto out;
-	}
-	if (koracle_blob_parse(buf, n, qm, &why)) {
-		fprintf(stderr, "koracle: eval: %s: invalid weight blob: %s\n",
-			path, why);
-		goto out;
-	}
-	*blob = buf;
-	buf = NULL;
-	ret = 1;
-out:
-	free(buf);
-	fclose(f);
+	ret = ko_blob_file_sniff(path, err);
+	if (ret > 0)
+		ret = ko_blob_file_load(path, b, qm, err) ? -1 : 1;
+	if (ret < 0)
+		fprintf(stderr, "koracle: eval: %s\n", err);
 	return ret;
 }
 
@@ -455,7 +417,7 @@ int cmd_eval(int argc, char **argv)
 	int json = 0, check = 0, c, ret = KO_EXIT_FAIL, isblob;
 	struct koracle_qmodel qm;
 	struct eval_q chk = { 0 };
-	void *blob = NULL;
+	struct ko_blob_file blob = { 0 };
 
 	ko_report_init(&rep);
 	optind = 0;
@@ -534,7 +496,7 @@ report:
 			ret = KO_EXIT_FAIL;
 	}
 out:
-	free(blob);
+	ko_blob_file_free(&blob);
 	ko_report_free(&rep);
 	ko_tcn_destroy(&m);
 	free(meta.text);

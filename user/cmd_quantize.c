@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../shared/blob.h"
+#include "blob_file.h"
 #include "commands.h"
 #include "model_file.h"
 #include "quant.h"
@@ -99,26 +99,6 @@ nomem:
 		free(list[i]);
 	free(list);
 	return -ENOMEM;
-}
-
-static int write_blob(const char *path, const uint8_t *blob, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ret = 0;
-
-	if (!f) {
-		fprintf(stderr, "koracle: quantize: %s: cannot create the blob: %s\n",
-			path, strerror(errno));
-		return -1;
-	}
-	if (fwrite(blob, 1, len, f) != len)
-		ret = -1;
-	if (fclose(f))
-		ret = -1;
-	if (ret)
-		fprintf(stderr, "koracle: quantize: %s: write failed: %s\n", path,
-			strerror(errno));
-	return ret;
 }
 
 int cmd_quantize(int argc, char **argv)
@@ -218,8 +198,10 @@ int cmd_quantize(int argc, char **argv)
 	printf("quantize: total points=%llu float_top1=%.4f quant_top1=%.4f agree=%.4f\n",
 	       (unsigned long long)tot.scored, frac(tot.fhits, tot.scored),
 	       frac(tot.qhits, tot.scored), frac(tot.agree, tot.points));
-	if (write_blob(out, blob, len))
+	if (ko_blob_file_write(out, blob, len, err)) {
+		fprintf(stderr, "koracle: quantize: %s\n", err);
 		goto out;
+	}
 	printf("quantize: blob=%s bytes=%zu crc=0x%08x channels=%d blocks=%d kernel=%d hidden=%d macs=%u state_bytes=%u\n",
 	       out, len, qm.crc, qm.channels, qm.blocks, qm.kernel, qm.hidden,
 	       qm.macs, qm.state_size);

@@ -19,7 +19,8 @@ static int grow(char **buf, size_t *cap, size_t max)
 
 	if (want > max + 1)
 		want = max + 1;	/* one more than allowed: oversize shows */
-	grown = realloc(*buf, want + 1);
+	/* rounded up to whole words: parsers may read a word at a time */
+	grown = realloc(*buf, (want + 1 + 7) / 8 * 8);
 	if (!grown)
 		return -ENOMEM;
 	*buf = grown;
