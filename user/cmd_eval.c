@@ -5,11 +5,12 @@
  * and score it next to every rule and the online selector on the same
  * prediction points (user/metrics.h).
  *
- * The model runs causally over the whole per-CPU sequence in chunks: each
- * chunk is prefixed with the previous chunk's last warm-up points, so every
+ * Both a float model and a blob run through the point-by-point replay of
+ * user/quant_replay.h: the float model causally over each CPU's sequence in
+ * chunks (each prefixed with the previous one's warm-up points, so every
  * scored point sees exactly its receptive field, as the streaming kernel
- * does; only a CPU's first points (and those after lost events, where the
- * replay restarts the sequence) see zero history, as in the kernel.
+ * does; only a CPU's first points, and those after lost events, see zero
+ * history, as in the kernel), the blob through the kernel's integer step.
  *
  * "None of them" never scores (metrics.h), so the model's prediction is its
  * best-scoring occupied slot; the "none" class only soaks up, in training,
@@ -42,31 +43,12 @@
 #include "metrics.h"
 #include "model_file.h"
 #include "quant_replay.h"
-#include "replay.h"
 #include "tcn.h"
 
-#define KO_EVAL_CHUNK	512	/* points scored per forward pass per CPU */
-
-struct eval_cpu {
-	uint8_t *ev;			/* (cap, F) */
-	uint8_t *slot;			/* (cap, K, G) */
-	struct koracle_feat *feat;	/* (cap) for the baselines */
-	uint8_t *label;			/* (cap) */
-	int n;				/* points buffered */
-	int ctx;			/* leading points already scored */
-	struct koracle_gate gate;	/* model or selector, per CPU */
-};
-
-struct eval_ctx {
-	struct ko_tcn *m;
-	struct ko_counts c;
-	struct eval_cpu *cpu;
-	int ncpu;
-	int cap;			/* warm-up + KO_EVAL_CHUNK */
-	int warmup;
-};
-
-/* Blob mode: one gate per CPU, and the --check-kernel counts. */
+/*
+ * Per trace and horizon: the counts, one gate per CPU (model or selector,
+ * as the kernel publishes), and in blob mode the --check-kernel counts.
+ */
 struct eval_q {
 	struct ko_counts c;
 	struct koracle_gate *gate;	/* (ncpu) */
@@ -129,6 +111,13 @@ static int eval_q_grow(struct eval_q *q, int cpu)
 	return 0;
 }
 
+static void eval_q_free(struct eval_q *q)
+{
+	free(q->gate);
+	free(q->seen);
+	free(q->lost);
+}
+
 static int eval_q_point(void *ctx, const struct ko_tcn *m,
 			const struct ko_qr_point *p)
 {
@@ -160,7 +149,37 @@ static int eval_q_point(void *ctx, const struct ko_tcn *m,
 	return 0;
 }
 
-/* One trace through the integer step into @rep; 0 or -1 (message printed). */
+/*
+ * Scores one point of the float model as the kernel publishes it: the gate
+ * (shared/gate.h) picks the model's slot or the selector's; the model's
+ * other top slots follow for top-3. The raw model's top-1 is counted too.
+ */
+static int eval_f_point(void *ctx, const struct ko_tcn *m,
+			const struct ko_qr_point *p)
+{
+	struct eval_q *q = ctx;
+	const struct koracle_feat *f = p->feat;
+	int K = m->cfg.nslots, i, n = 0;
+	u8 top[3], ranked[3], model, choice;
+	float s[KORACLE_NCLASS];
+
+	if (p->cpu >= q->ncpu && eval_q_grow(q, p->cpu))
+		return -ENOMEM;
+	memcpy(s, m->a.logits + p->row * (K + 1), sizeof(s));
+	s[K] = -INFINITY;	/* rank slots only: "none" never scores */
+	ko_top3(s, top);
+	model = s[top[0]] == -INFINITY ? KORACLE_K : top[0];
+	choice = koracle_gate_choose(&q->gate[p->cpu], model, f->sel_pick);
+	ranked[n++] = choice;
+	for (i = 0; i < 3 && n < 3; i++)
+		if (top[i] != choice && s[top[i]] != -INFINITY)
+			ranked[n++] = top[i];
+	ko_counts_add(&q->c, f, p->label, ranked, n);
+	ko_counts_add_model(&q->c, p->label, model);
+	koracle_gate_score(&q->gate[p->cpu], model, f->sel_pick, p->label);
+	return 0;
+}
+
 /* One trace's row of the report; -1 (said on stderr) if it scored nothing. */
 static int eval_add_row(struct ko_report *rep, const char *path,
 			const struct ko_trace_info *info, struct ko_counts *c,
@@ -180,22 +199,27 @@ static int eval_add_row(struct ko_report *rep, const char *path,
 	return 0;
 }
 
-static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
-			  struct ko_report *rep, struct eval_q *tot)
+/*
+ * One trace into @rep, at both horizons, through the float model @m or the
+ * integer model @qm (the other NULL); the --check-kernel counts add to
+ * @tot. 0 or -1 (message printed).
+ */
+static int eval_file(struct ko_tcn *m, const struct koracle_qmodel *qm,
+		     const char *path, struct ko_report *rep, struct eval_q *tot)
 {
+	ko_qr_fn fn = qm ? eval_q_point : eval_f_point;
 	struct eval_q q = { 0 }, lead = { 0 };
 	struct ko_trace_info info;
 	struct ko_replay_stats st;
 	char err[KO_ERR_LEN];
 	int ret = -1, r;
 
-	r = ko_qr_file(path, NULL, qm, eval_q_point, &q, &info, &st, err);
+	r = ko_qr_file(path, m, qm, fn, &q, &info, &st, err);
 	if (!r)
-		r = ko_qr_file_at(path, KORACLE_HZ_LEAD, NULL, qm, eval_q_point,
-				  &lead, NULL, NULL, err);
+		r = ko_qr_file_at(path, KORACLE_HZ_LEAD, m, qm, fn, &lead, NULL,
+				  NULL, err);
 	if (r) {
-		fprintf(stderr, "koracle: eval: %s\n",
-			r == -ENOMEM ? "out of memory" : err);
+		fprintf(stderr, "koracle: eval: %s\n", err);
 		goto out;
 	}
 	ko_counts_set_lead(&q.c, &lead.c);
@@ -206,12 +230,8 @@ static int eval_blob_file(const struct koracle_qmodel *qm, const char *path,
 	tot->base_mismatch += q.base_mismatch;
 	ret = 0;
 out:
-	free(q.gate);
-	free(q.seen);
-	free(q.lost);
-	free(lead.gate);
-	free(lead.seen);
-	free(lead.lost);
+	eval_q_free(&q);
+	eval_q_free(&lead);
 	return ret;
 }
 
@@ -233,172 +253,16 @@ static int eval_load_blob(const char *path, struct ko_blob_file *b,
 	return ret;
 }
 
-/*
- * Scores one point as the kernel publishes it: the gate (shared/gate.h)
- * picks the model's slot or the selector's; the model's other top slots
- * follow for top-3. The raw model's top-1 is counted too.
- */
-static void eval_score_point(struct eval_ctx *e, struct eval_cpu *c, int p,
-			     const float s[KORACLE_NCLASS])
-{
-	const struct koracle_feat *f = &c->feat[p];
-	u8 top[3], ranked[3], model, choice;
-	int i, n = 0;
+struct eval_args {
+	const char *model;
+	bool json, check;
+	long threads;
+	char **traces;
+	int ntraces;
+};
 
-	ko_top3(s, top);
-	model = s[top[0]] == -INFINITY ? KORACLE_K : top[0];
-	choice = koracle_gate_choose(&c->gate, model, f->sel_pick);
-	ranked[n++] = choice;
-	for (i = 0; i < 3 && n < 3; i++)
-		if (top[i] != choice && s[top[i]] != -INFINITY)
-			ranked[n++] = top[i];
-	ko_counts_add(&e->c, f, c->label[p], ranked, n);
-	ko_counts_add_model(&e->c, c->label[p], model);
-	koracle_gate_score(&c->gate, model, f->sel_pick, c->label[p]);
-}
-
-/* Scores the buffered points after the context, then keeps the warm-up. */
-static void eval_flush_cpu(struct eval_ctx *e, struct eval_cpu *c)
-{
-	int K = e->m->cfg.nslots, keep;
-	int count;
-
-	if (c->n > c->ctx) {
-		ko_tcn_forward(e->m, c->ev, c->slot, NULL, 1, c->n, &count);
-		for (int p = c->ctx; p < c->n; p++) {
-			float s[KORACLE_NCLASS];
-
-			memcpy(s, e->m->a.logits + (long)p * (K + 1), sizeof(s));
-			s[K] = -INFINITY;	/* rank slots only, see above */
-			eval_score_point(e, c, p, s);
-		}
-	}
-	keep = c->n < e->warmup ? c->n : e->warmup;
-	if (keep && c->n > keep) {
-		int from = c->n - keep;
-
-		memmove(c->ev, c->ev + (size_t)from * KORACLE_EF_COUNT,
-			(size_t)keep * KORACLE_EF_COUNT);
-		memmove(c->slot, c->slot + (size_t)from * KORACLE_K * KORACLE_SF_COUNT,
-			(size_t)keep * KORACLE_K * KORACLE_SF_COUNT);
-		memmove(c->feat, c->feat + from, sizeof(*c->feat) * keep);
-		memmove(c->label, c->label + from, keep);
-	}
-	c->n = c->ctx = keep;
-}
-
-static struct eval_cpu *eval_cpu_get(struct eval_ctx *e, int cpu)
-{
-	struct eval_cpu *grown, *c;
-
-	if (cpu >= e->ncpu) {
-		int n = e->ncpu ? e->ncpu : 8;
-
-		while (n <= cpu)
-			n *= 2;
-		grown = realloc(e->cpu, sizeof(*grown) * n);
-		if (!grown)
-			return NULL;
-		memset(grown + e->ncpu, 0, sizeof(*grown) * (n - e->ncpu));
-		e->cpu = grown;
-		e->ncpu = n;
-	}
-	c = &e->cpu[cpu];
-	if (!c->ev) {
-		c->ev = malloc((size_t)e->cap * KORACLE_EF_COUNT);
-		c->slot = malloc((size_t)e->cap * KORACLE_K * KORACLE_SF_COUNT);
-		c->feat = malloc(sizeof(*c->feat) * e->cap);
-		c->label = malloc(e->cap);
-		if (!c->ev || !c->slot || !c->feat || !c->label)
-			return NULL;
-	}
-	return c;
-}
-
-static int eval_point(void *ctx, const struct ko_point *p)
-{
-	struct eval_ctx *e = ctx;
-	struct eval_cpu *c = eval_cpu_get(e, p->cpu);
-
-	if (!c)
-		return -ENOMEM;
-	if (p->restart) {
-		eval_flush_cpu(e, c);
-		c->n = c->ctx = 0;
-	}
-	memcpy(c->ev + (size_t)c->n * KORACLE_EF_COUNT, p->feat->ev,
-	       KORACLE_EF_COUNT);
-	memcpy(c->slot + (size_t)c->n * KORACLE_K * KORACLE_SF_COUNT,
-	       p->feat->slot, KORACLE_K * KORACLE_SF_COUNT);
-	c->feat[c->n] = *p->feat;
-	c->label[c->n] = p->label;
-	c->n++;
-	if (c->n == e->cap)
-		eval_flush_cpu(e, c);
-	return 0;
-}
-
-static void eval_free_cpus(struct eval_ctx *e)
-{
-	for (int i = 0; i < e->ncpu; i++) {
-		free(e->cpu[i].ev);
-		free(e->cpu[i].slot);
-		free(e->cpu[i].feat);
-		free(e->cpu[i].label);
-	}
-	free(e->cpu);
-	e->cpu = NULL;
-	e->ncpu = 0;
-}
-
-/*
- * One replay of @path at horizon @h through the float model into @c;
- * 0 or -1 (message printed).
- */
-static int eval_replay(struct ko_tcn *m, const char *path,
-		       enum koracle_horizon h, struct ko_counts *c,
-		       struct ko_trace_info *info, struct ko_replay_stats *st)
-{
-	struct eval_ctx e = { .m = m };
-	char err[KO_ERR_LEN];
-	int ret = -1, r;
-
-	e.warmup = ko_tcn_warmup(&m->cfg);
-	e.cap = e.warmup + KO_EVAL_CHUNK;
-	r = ko_replay_file_at(path, h, eval_point, &e, info, st, err);
-	if (r == -ENOMEM) {
-		fprintf(stderr, "koracle: eval: %s: out of memory\n", path);
-		goto out;
-	}
-	if (r) {
-		fprintf(stderr, "koracle: eval: %s\n", err);
-		goto out;
-	}
-	for (int i = 0; i < e.ncpu; i++)
-		if (e.cpu[i].ev)
-			eval_flush_cpu(&e, &e.cpu[i]);
-	*c = e.c;
-	ret = 0;
-out:
-	eval_free_cpus(&e);
-	return ret;
-}
-
-/* One trace into @rep, at both horizons; 0 or -1 (message printed). */
-static int eval_file(struct ko_tcn *m, const char *path, struct ko_report *rep)
-{
-	struct ko_counts c, lead;
-	struct ko_trace_info info;
-	struct ko_replay_stats st;
-
-	if (eval_replay(m, path, KORACLE_HZ_CURRENT, &c, &info, &st) ||
-	    eval_replay(m, path, KORACLE_HZ_LEAD, &lead, NULL, NULL))
-		return -1;
-	ko_counts_set_lead(&c, &lead);
-	return eval_add_row(rep, path, &info, &c, st.records);
-}
-
-int cmd_eval(int argc, char **argv)
+/* Parses the command line; -1 to go on, else the exit code. */
+static int eval_args(int argc, char **argv, struct eval_args *a)
 {
 	static const struct option lopts[] = {
 		{ "model", required_argument, NULL, 'm' },
@@ -408,27 +272,19 @@ int cmd_eval(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *model = NULL;
-	struct ko_model_meta meta = { 0 };
-	struct ko_report rep;
-	struct ko_tcn m = { 0 };
-	char err[KO_ERR_LEN], *end;
-	long threads = sysconf(_SC_NPROCESSORS_ONLN);
-	int json = 0, check = 0, c, ret = KO_EXIT_FAIL, isblob;
-	struct koracle_qmodel qm;
-	struct eval_q chk = { 0 };
-	struct ko_blob_file blob = { 0 };
+	char *end;
+	int c;
 
-	ko_report_init(&rep);
+	a->threads = sysconf(_SC_NPROCESSORS_ONLN);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "m:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'm': model = optarg; break;
-		case 'j': json = 1; break;
-		case 'k': check = 1; break;
+		case 'm': a->model = optarg; break;
+		case 'j': a->json = true; break;
+		case 'k': a->check = true; break;
 		case 't':
-			threads = strtol(optarg, &end, 10);
-			if (*end || end == optarg || threads < 1 || threads > 1024) {
+			a->threads = strtol(optarg, &end, 10);
+			if (*end || end == optarg || a->threads < 1 || a->threads > 1024) {
 				fprintf(stderr, "koracle: eval: --threads: '%s' is not an integer in 1..1024\n",
 					optarg);
 				return KO_EXIT_USAGE;
@@ -438,63 +294,96 @@ int cmd_eval(int argc, char **argv)
 		default: eval_usage(stderr); return KO_EXIT_USAGE;
 		}
 	}
-	if (!model || optind >= argc) {
-		fprintf(stderr, "koracle: eval: %s\n", !model ?
+	if (!a->model || optind >= argc) {
+		fprintf(stderr, "koracle: eval: %s\n", !a->model ?
 			"no model given: add --model MODEL (from koracle train)" :
 			"no trace files given");
 		eval_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
-	ko_blas_set_threads(threads > 0 ? (int)threads : 1);
-	isblob = eval_load_blob(model, &blob, &qm);
+	a->traces = argv + optind;
+	a->ntraces = argc - optind;
+	return -1;
+}
+
+/* The table or JSON, then the --check-kernel line; the exit code. */
+static int eval_print(const struct eval_args *a, const struct ko_report *rep,
+		      const struct eval_q *chk)
+{
+	if (a->json ? ko_report_json(rep, stdout) : ko_report_table(rep, stdout)) {
+		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
+			strerror(errno));
+		return KO_EXIT_FAIL;
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
+			strerror(errno));
+		return KO_EXIT_FAIL;
+	}
+	if (!a->check)
+		return KO_EXIT_OK;
+	printf("check: points=%llu pred_mismatch=%llu base_mismatch=%llu\n",
+	       (unsigned long long)chk->points,
+	       (unsigned long long)chk->pred_mismatch,
+	       (unsigned long long)chk->base_mismatch);
+	if (!chk->points)
+		fprintf(stderr,
+			"koracle: eval: --check-kernel: no SWITCH record carries a kernel prediction (collect with koracle.ko and a model loaded)\n");
+	if (!chk->points || chk->pred_mismatch || chk->base_mismatch)
+		return KO_EXIT_FAIL;
+	return KO_EXIT_OK;
+}
+
+/* The float model of @path into @m; 0 or -1 (message printed). */
+static int eval_load_model(const char *path, struct ko_tcn *m,
+			   struct ko_model_meta *meta)
+{
+	char err[KO_ERR_LEN];
+
+	if (ko_model_load(path, m, meta, err)) {
+		fprintf(stderr, "koracle: eval: %s\n", err);
+		return -1;
+	}
+	if (ko_tcn_reserve(m, ko_qr_rows(m))) {
+		fprintf(stderr, "koracle: eval: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+	struct eval_args a = { 0 };
+	struct ko_model_meta meta = { 0 };
+	struct ko_blob_file blob = { 0 };
+	struct koracle_qmodel qm;
+	struct eval_q chk = { 0 };
+	struct ko_tcn m = { 0 };
+	struct ko_report rep;
+	int ret, isblob;
+
+	ret = eval_args(argc, argv, &a);
+	if (ret >= 0)
+		return ret;
+	ret = KO_EXIT_FAIL;
+	ko_report_init(&rep);
+	ko_blas_set_threads(a.threads > 0 ? (int)a.threads : 1);
+	isblob = eval_load_blob(a.model, &blob, &qm);
 	if (isblob < 0)
 		goto out;
-	if (check && !isblob) {
+	if (a.check && !isblob) {
 		fprintf(stderr,
 			"koracle: eval: --check-kernel needs the weight blob the kernel ran (koracle quantize), not a float model\n");
 		ret = KO_EXIT_USAGE;
 		goto out;
 	}
-	if (isblob) {
-		for (int i = optind; i < argc; i++)
-			if (eval_blob_file(&qm, argv[i], &rep, &chk))
-				goto out;
-		goto report;
-	}
-	if (ko_model_load(model, &m, &meta, err)) {
-		fprintf(stderr, "koracle: eval: %s\n", err);
+	if (!isblob && eval_load_model(a.model, &m, &meta))
 		goto out;
-	}
-	if (ko_tcn_reserve(&m, ko_tcn_warmup(&m.cfg) + KO_EVAL_CHUNK)) {
-		fprintf(stderr, "koracle: eval: out of memory\n");
-		goto out;
-	}
-	for (int i = optind; i < argc; i++)
-		if (eval_file(&m, argv[i], &rep))
+	for (int i = 0; i < a.ntraces; i++)
+		if (eval_file(isblob ? NULL : &m, isblob ? &qm : NULL,
+			      a.traces[i], &rep, &chk))
 			goto out;
-report:
-	if (json ? ko_report_json(&rep, stdout) : ko_report_table(&rep, stdout)) {
-		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
-			strerror(errno));
-		goto out;
-	}
-	if (fflush(stdout)) {
-		fprintf(stderr, "koracle: eval: cannot write the report: %s\n",
-			strerror(errno));
-		goto out;
-	}
-	ret = KO_EXIT_OK;
-	if (check) {
-		printf("check: points=%llu pred_mismatch=%llu base_mismatch=%llu\n",
-		       (unsigned long long)chk.points,
-		       (unsigned long long)chk.pred_mismatch,
-		       (unsigned long long)chk.base_mismatch);
-		if (!chk.points)
-			fprintf(stderr,
-				"koracle: eval: --check-kernel: no SWITCH record carries a kernel prediction (collect with koracle.ko and a model loaded)\n");
-		if (!chk.points || chk.pred_mismatch || chk.base_mismatch)
-			ret = KO_EXIT_FAIL;
-	}
+	ret = eval_print(&a, &rep, &chk);
 out:
 	ko_blob_file_free(&blob);
 	ko_report_free(&rep);
