@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * koracle status: what koracle.ko predicts right now and how well, from
- * /sys/kernel/koracle (sysfs_util.h): per CPU the predicted next task
+ * /sys/kernel/koracle (sysfs_client.h): per CPU the predicted next task
  * (cpuN/next_pid, cpuN/next_comm), the scored switches (predictions), the
  * top-1 of what the module publishes in next_pid (published_hits /
  * predictions: the gate's pick between model and selector), the raw model's
@@ -25,7 +25,7 @@
 
 #include "commands.h"
 #include "genl_client.h"
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
 #define STT_GENL_TIMEOUT_MS	2000	/* GET_STATS answer, else "unknown" */
 #define STT_WATCH_MAX_S		86400.0	/* longest --watch interval, s */

@@ -23,7 +23,7 @@
 
 #include "blob_file.h"
 #include "commands.h"
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
 static void up_usage(FILE *f)
 {
