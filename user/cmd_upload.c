@@ -25,7 +25,7 @@
 #include "commands.h"
 #include "sysfs_client.h"
 
-static void up_usage(FILE *f)
+static void upload_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: koracle upload BLOB\n"
@@ -44,7 +44,7 @@ static void up_usage(FILE *f)
 }
 
 /* Explains a failed open/write/close of the model file by its errno. */
-static void up_sysfs_error(const char *op, const char *path, const char *blob, int err)
+static void upload_sysfs_error(const char *op, const char *path, const char *blob, int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -77,7 +77,7 @@ static void up_sysfs_error(const char *op, const char *path, const char *blob, i
 }
 
 /* One open, one write() of the blob (continued after short writes), close. */
-static int up_write(const struct ko_blob_file *b, const char *blob)
+static int upload_write(const struct ko_blob_file *b, const char *blob)
 {
 	char path[KO_SYSFS_PATH_MAX];
 	size_t done = 0;
@@ -90,7 +90,7 @@ static int up_write(const struct ko_blob_file *b, const char *blob)
 	}
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		up_sysfs_error("open", path, blob, errno);
+		upload_sysfs_error("open", path, blob, errno);
 		return -1;
 	}
 	while (done < b->len) {
@@ -98,7 +98,7 @@ static int up_write(const struct ko_blob_file *b, const char *blob)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			up_sysfs_error("write", path, blob, errno);
+			upload_sysfs_error("write", path, blob, errno);
 			goto out;
 		}
 		if (n == 0) {
@@ -111,7 +111,7 @@ static int up_write(const struct ko_blob_file *b, const char *blob)
 	ret = 0;
 out:
 	if (close(fd) && ret == 0) {
-		up_sysfs_error("close", path, blob, errno);
+		upload_sysfs_error("close", path, blob, errno);
 		ret = -1;
 	}
 	return ret;
@@ -134,17 +134,17 @@ int cmd_upload(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			up_usage(stdout);
+			upload_usage(stdout);
 			return KO_EXIT_OK;
 		}
 		fprintf(stderr, "koracle: upload: unknown option '%s'\n", argv[optind - 1]);
-		up_usage(stderr);
+		upload_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "koracle: upload: expected one BLOB, got %d arguments\n",
 			argc - optind);
-		up_usage(stderr);
+		upload_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	path = argv[optind];
@@ -152,7 +152,7 @@ int cmd_upload(int argc, char **argv)
 		fprintf(stderr, "koracle: upload: %s\n", msg);
 		return KO_EXIT_FAIL;
 	}
-	if (up_write(&b, path))
+	if (upload_write(&b, path))
 		goto out;
 	err = ko_model_info_read(&mi);
 	if (err) {

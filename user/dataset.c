@@ -14,7 +14,7 @@
 #define PT_EV	KO_CP_EV
 #define PT_SLOT	KO_CP_SLOT
 
-struct ds_ctx {
+struct dataset_ctx {
 	struct ko_dataset *ds;
 	struct ko_ds_file *file;
 	struct ko_cpu_set cpus;	/* per CPU a ring of the last T points */
@@ -44,7 +44,7 @@ uint8_t *ko_win_label(const struct ko_dataset *ds, int file, int w)
 }
 
 /* The window slot a reservoir step picks: -1 to drop the window. */
-static long ds_reserve(struct ds_ctx *c)
+static long dataset_reserve(struct dataset_ctx *c)
 {
 	struct ko_ds_file *f = c->file;
 	uint64_t j;
@@ -57,7 +57,7 @@ static long ds_reserve(struct ds_ctx *c)
 }
 
 /* Copies the CPU ring's last T points, oldest first, into window @w. */
-static void ds_store(struct ds_ctx *c, struct ko_cpu_points *dc, long w)
+static void dataset_store(struct dataset_ctx *c, struct ko_cpu_points *dc, long w)
 {
 	const struct ko_dataset *ds = c->ds;
 	uint8_t *ev = c->file->data + (size_t)w * ds->win_bytes;
@@ -74,9 +74,9 @@ static void ds_store(struct ds_ctx *c, struct ko_cpu_points *dc, long w)
 	}
 }
 
-static int ds_point(void *ctx, const struct ko_point *p)
+static int dataset_point(void *ctx, const struct ko_point *p)
 {
-	struct ds_ctx *c = ctx;
+	struct dataset_ctx *c = ctx;
 	const struct ko_dataset *ds = c->ds;
 	struct ko_cpu_points *dc = ko_cpu_points_get(&c->cpus, p->cpu);
 	int r;
@@ -107,13 +107,13 @@ static int ds_point(void *ctx, const struct ko_point *p)
 		c->file->data = grown;
 		c->file->alloc = n;
 	}
-	w = ds_reserve(c);
+	w = dataset_reserve(c);
 	if (w >= 0)
-		ds_store(c, dc, w);
+		dataset_store(c, dc, w);
 	return 0;
 }
 
-static int ds_label_id(struct ko_dataset *ds, const char *label)
+static int dataset_label_id(struct ko_dataset *ds, const char *label)
 {
 	char **grown;
 
@@ -133,7 +133,7 @@ static int ds_label_id(struct ko_dataset *ds, const char *label)
 int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 			char err[KO_ERR_LEN])
 {
-	struct ds_ctx c = { .ds = ds };
+	struct dataset_ctx c = { .ds = ds };
 	struct ko_trace_info info;
 	struct ko_replay_stats st;
 	struct ko_ds_file *grown, *f;
@@ -154,7 +154,7 @@ int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 	c.rng = ds->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)ds->nfiles;
 	c.stride = ds->T - ds->warmup;
 	ko_cpu_set_init(&c.cpus, ds->T, false, 0);
-	ret = ko_replay_file(path, ds_point, &c, &info, &st, err);
+	ret = ko_replay_file(path, dataset_point, &c, &info, &st, err);
 	if (ret == -ENOMEM)
 		snprintf(err, KO_ERR_LEN, "%s: out of memory while sampling windows",
 			 path);
@@ -166,7 +166,7 @@ int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 	f->label = strdup(info.label[0] ? info.label : "unlabelled");
 	if (!f->label)
 		goto nomem;
-	ret = ds_label_id(ds, f->label);
+	ret = dataset_label_id(ds, f->label);
 	if (ret < 0)
 		goto nomem;
 	f->label_id = ret;

@@ -14,23 +14,23 @@
 #include "file_read.h"
 #include "report_input.h"
 
-#define RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
+#define KO_RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
 
-const char *const rpt_live_prefix[RPT_LIVE_COUNT] = {
-	[RPT_LIVE_KORACLE] = "live_koracle_top1_",
-	[RPT_LIVE_MODEL] = "live_model_top1_",
-	[RPT_LIVE_SELECTOR] = "live_selector_top1_",
-	[RPT_LIVE_PREDICTIONS] = "live_predictions_",
-	[RPT_LIVE_STEP_NS] = "step_median_ns_",
-	[RPT_LIVE_OVERHEAD] = "overhead_ratio_",
+const char *const ko_rpt_live_prefix[KO_RPT_LIVE_COUNT] = {
+	[KO_RPT_LIVE_KORACLE] = "live_koracle_top1_",
+	[KO_RPT_LIVE_MODEL] = "live_model_top1_",
+	[KO_RPT_LIVE_SELECTOR] = "live_selector_top1_",
+	[KO_RPT_LIVE_PREDICTIONS] = "live_predictions_",
+	[KO_RPT_LIVE_STEP_NS] = "step_median_ns_",
+	[KO_RPT_LIVE_OVERHEAD] = "overhead_ratio_",
 };
 
-void rpt_input_init(struct rpt_input *in)
+void ko_rpt_input_init(struct ko_rpt_input *in)
 {
 	memset(in, 0, sizeof(*in));
 }
 
-void rpt_input_free(struct rpt_input *in)
+void ko_rpt_input_free(struct ko_rpt_input *in)
 {
 	size_t i;
 
@@ -43,10 +43,10 @@ void rpt_input_free(struct rpt_input *in)
 		free(in->bench[i].unit);
 	}
 	free(in->bench);
-	rpt_input_init(in);
+	ko_rpt_input_init(in);
 }
 
-struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
+struct ko_rpt_workload *ko_rpt_find(const struct ko_rpt_input *in, const char *label)
 {
 	size_t i;
 
@@ -62,7 +62,7 @@ struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
  * @key of @o as a number in [lo, hi] into *v. @where names the object
  * ("traces[2]", "macro") for the message.
  */
-static int rpt_json_num(struct json_object *o, const char *key, double lo,
+static int ko_rpt_json_num(struct json_object *o, const char *key, double lo,
 			double hi, double *v, const char *path,
 			const char *where, char err[KO_ERR_LEN])
 {
@@ -90,7 +90,7 @@ static int rpt_json_num(struct json_object *o, const char *key, double lo,
 }
 
 /* The keys a trace and "macro" share, into @r (rates 0..1). */
-static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
+static int ko_rpt_json_rates(struct json_object *o, struct ko_rates *r,
 			  const char *path, const char *where,
 			  char err[KO_ERR_LEN])
 {
@@ -115,7 +115,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 		return -EINVAL;
 	}
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		ret = rpt_json_num(o, f[i].key, 0, f[i].hi, f[i].v, path, where, err);
+		ret = ko_rpt_json_num(o, f[i].key, 0, f[i].hi, f[i].v, path, where, err);
 		if (ret)
 			return ret;
 	}
@@ -129,7 +129,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 		char w[96];
 
 		snprintf(w, sizeof(w), "%s.baselines", where);
-		ret = rpt_json_num(base, ko_base_names[k], 0, 1, &r->base[k],
+		ret = ko_rpt_json_num(base, ko_base_names[k], 0, 1, &r->base[k],
 				   path, w, err);
 		if (ret)
 			return ret;
@@ -141,7 +141,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
  * A trace's label: non-empty, no control characters (they would break the
  * tables and the gnuplot script; quotes and backslashes are escaped there).
  */
-static int rpt_json_label(struct json_object *t, const char **label,
+static int ko_rpt_json_label(struct json_object *t, const char **label,
 			  const char *path, const char *where,
 			  char err[KO_ERR_LEN])
 {
@@ -172,10 +172,10 @@ static int rpt_json_label(struct json_object *t, const char **label,
 }
 
 /* Adds one trace's counts (rates times predictions) to its label's row. */
-static int rpt_pool(struct rpt_input *in, const char *label,
+static int ko_rpt_pool(struct ko_rpt_input *in, const char *label,
 		    const struct ko_rates *r)
 {
-	struct rpt_workload *w = rpt_find(in, label), *grown;
+	struct ko_rpt_workload *w = ko_rpt_find(in, label), *grown;
 	double p = r->predictions;
 	int k;
 
@@ -204,7 +204,7 @@ static int rpt_pool(struct rpt_input *in, const char *label,
 }
 
 /* Counts back to rates: divide by each row's summed predictions. */
-static void rpt_pool_finish(struct rpt_input *in)
+static void ko_rpt_pool_finish(struct ko_rpt_input *in)
 {
 	size_t i;
 	int k;
@@ -224,7 +224,7 @@ static void rpt_pool_finish(struct rpt_input *in)
 	}
 }
 
-static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
+static int ko_rpt_parse_eval(struct ko_rpt_input *in, struct json_object *root,
 			  const char *path, char err[KO_ERR_LEN])
 {
 	struct json_object *traces, *macro;
@@ -252,26 +252,26 @@ static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
 
 		snprintf(where, sizeof(where), "traces[%zu]", i);
 		memset(&r, 0, sizeof(r));
-		ret = rpt_json_rates(t, &r, path, where, err);
+		ret = ko_rpt_json_rates(t, &r, path, where, err);
 		if (!ret)
-			ret = rpt_json_label(t, &label, path, where, err);
+			ret = ko_rpt_json_label(t, &label, path, where, err);
 		if (ret)
 			return ret;
-		if (rpt_pool(in, label, &r)) {
+		if (ko_rpt_pool(in, label, &r)) {
 			snprintf(err, KO_ERR_LEN, "read %s: out of memory", path);
 			return -ENOMEM;
 		}
 	}
-	rpt_pool_finish(in);
+	ko_rpt_pool_finish(in);
 	if (!json_object_object_get_ex(root, "macro", &macro)) {
 		snprintf(err, KO_ERR_LEN, "%s: no \"macro\" object: not the output of koracle eval --json?",
 			 path);
 		return -EINVAL;
 	}
-	return rpt_json_rates(macro, &in->macro, path, "macro", err);
+	return ko_rpt_json_rates(macro, &in->macro, path, "macro", err);
 }
 
-int rpt_read_eval(struct rpt_input *in, const char *path, char err[KO_ERR_LEN])
+int ko_rpt_read_eval(struct ko_rpt_input *in, const char *path, char err[KO_ERR_LEN])
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL;
@@ -281,7 +281,7 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[KO_ERR_LEN])
 	size_t len = 0, end;
 	int ret;
 
-	ret = ko_file_read(path, RPT_JSON_MAX, "eval's JSON", &raw, &len, err);
+	ret = ko_file_read(path, KO_RPT_JSON_MAX, "eval's JSON", &raw, &len, err);
 	if (ret)
 		return ret;
 	buf = raw;
@@ -313,7 +313,7 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[KO_ERR_LEN])
 			 path, end);
 		goto out;
 	}
-	ret = rpt_parse_eval(in, root, path, err);
+	ret = ko_rpt_parse_eval(in, root, path, err);
 out:
 	json_object_put(root);
 	if (tok)
