@@ -26,8 +26,8 @@ static void setup(void)
 	char trace[128];
 
 	qt_mkdir(dir);
-	qt_import(dir, "cpu-burner.trace.gz", "a.ktr");
-	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
+	qt_import(dir, "cpu-burner.trace.gz", "a.kot");
+	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
 	qt_random_blob(&m, 4, 2, 2, 4, 3, true, trace, &good, &good_len);
 	ko_tcn_destroy(&m);
 	buf = aligned_alloc(8, KORACLE_BLOB_MAX_SIZE + 64);
@@ -188,7 +188,7 @@ Test(blob, refuses_a_model_over_the_per_switch_budget)
 	uint8_t *big;
 	size_t len;
 
-	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
+	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
 	qt_random_blob(&fm, 8, 2, 2, 8, 5, false, trace, &big, &len);
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);

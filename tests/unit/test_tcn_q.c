@@ -46,8 +46,8 @@ static int collect(void *ctx, const struct ko_point *p)
 static void setup(void)
 {
 	qt_mkdir(dir);
-	qt_import(dir, "cpu-burner.trace.gz", "a.ktr");
-	qt_import(dir, "loopback-http.trace.gz", "b.ktr");
+	qt_import(dir, "cpu-burner.trace.gz", "a.kot");
+	qt_import(dir, "loopback-http.trace.gz", "b.kot");
 }
 
 static void teardown(void)
@@ -250,12 +250,12 @@ struct arch {
 ParameterizedTestParameters(tcn_q, streaming_equals_window)
 {
 	static struct arch shapes[] = {
-		{ 4, 1, 2, 4, "a.ktr" },	/* the default */
-		{ 8, 1, 2, 4, "b.ktr" },
-		{ 16, 0, 2, 8, "a.ktr" },
-		{ 2, 3, 3, 6, "a.ktr" },	/* generic widths, k = 3 */
-		{ 6, 1, 3, 6, "b.ktr" },
-		{ 8, 0, 2, 4, "b.ktr" },	/* no blocks */
+		{ 4, 1, 2, 4, "a.kot" },	/* the default */
+		{ 8, 1, 2, 4, "b.kot" },
+		{ 16, 0, 2, 8, "a.kot" },
+		{ 2, 3, 3, 6, "a.kot" },	/* generic widths, k = 3 */
+		{ 6, 1, 3, 6, "b.kot" },
+		{ 8, 0, 2, 4, "b.kot" },	/* no blocks */
 	};
 
 	return cr_make_param_array(struct arch, shapes,
@@ -279,7 +279,7 @@ Test(tcn_q, empty_list_predicts_none)
 	void *state;
 	int32_t mg = 5;
 
-	snprintf(path, sizeof(path), "%s/a.ktr", dir);
+	snprintf(path, sizeof(path), "%s/a.kot", dir);
 	qt_random_blob(&fm, 8, 1, 2, 4, 1, false, path, &blob, &len);
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(blob, len, &m, &why), 0);

@@ -10,18 +10,18 @@
 #include "commands.h"
 #include "genl_client.h"
 
-#define ST_TIMEOUT_MS	5000	/* GET_STATS must be answered within this */
+#define STATS_TIMEOUT_MS	5000	/* GET_STATS must be answered within this */
 
-struct st_reply {
+struct stats_reply {
 	bool got;
 	u64 events, dropped, sent;
 	u8 collecting;
 	u32 ncpus, ring_records;
 };
 
-static int st_msg(void *arg, u8 cmd, struct nlattr **tb)
+static int stats_msg(void *arg, u8 cmd, struct nlattr **tb)
 {
-	struct st_reply *r = arg;
+	struct stats_reply *r = arg;
 
 	if (cmd != KORACLE_CMD_GET_STATS)
 		return 0;
@@ -41,7 +41,7 @@ static int st_msg(void *arg, u8 cmd, struct nlattr **tb)
 	return 0;
 }
 
-static void st_usage(FILE *f)
+static void stats_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: koracle stats\n"
@@ -56,8 +56,8 @@ int cmd_stats(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char err[KO_GENL_ERR_LEN];
-	struct st_reply r = { 0 };
+	char err[KO_ERR_LEN];
+	struct stats_reply r = { 0 };
 	struct ko_genl *g;
 	int ret = KO_EXIT_FAIL;
 	int c;
@@ -66,23 +66,23 @@ int cmd_stats(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			st_usage(stdout);
+			stats_usage(stdout);
 			return KO_EXIT_OK;
 		}
 		fprintf(stderr, "koracle: stats: unknown option '%s'\n", argv[optind - 1]);
-		st_usage(stderr);
+		stats_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "koracle: stats: unexpected argument '%s'\n", argv[optind]);
-		st_usage(stderr);
+		stats_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (ko_genl_open(&g, err)) {
 		fprintf(stderr, "koracle: stats: %s\n", err);
 		return KO_EXIT_FAIL;
 	}
-	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, st_msg, &r, ST_TIMEOUT_MS)) {
+	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, stats_msg, &r, STATS_TIMEOUT_MS)) {
 		if (ko_genl_error(g)[0])
 			fprintf(stderr, "koracle: stats: %s\n", ko_genl_error(g));
 		goto out;

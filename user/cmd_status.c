@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * koracle status: what koracle.ko predicts right now and how well, from
- * /sys/kernel/koracle (sysfs_util.h): per CPU the predicted next task
+ * /sys/kernel/koracle (sysfs_client.h): per CPU the predicted next task
  * (cpuN/next_pid, cpuN/next_comm), the scored switches (predictions), the
  * top-1 of what the module publishes in next_pid (published_hits /
  * predictions: the gate's pick between model and selector), the raw model's
@@ -25,13 +25,13 @@
 
 #include "commands.h"
 #include "genl_client.h"
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
 #define STT_GENL_TIMEOUT_MS	2000	/* GET_STATS answer, else "unknown" */
 #define STT_WATCH_MAX_S		86400.0	/* longest --watch interval, s */
 #define STT_COMM_LEN		64	/* TASK_COMM_LEN is 16; room to spare */
 
-struct stt_cpu {
+struct status_cpu {
 	unsigned int cpu;
 	s64 next_pid;		/* -1: no prediction */
 	char comm[STT_COMM_LEN];
@@ -41,31 +41,31 @@ struct stt_cpu {
 	u64 published_hits;	/* hits of the published next_pid on them */
 };
 
-struct stt_snap {
+struct status_snap {
 	struct ko_model_info mi;
 	u64 enabled;
 	int collecting;		/* 0, 1, or -1: unknown */
 	u64 predictions, hits, baseline_hits, published_hits;	/* module totals */
 	size_t ncpus;
 	unsigned int *ids;	/* [KO_SYSFS_MAX_CPUS] */
-	struct stt_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
+	struct status_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
 };
 
-struct stt_opts {
+struct status_opts {
 	bool watch;
 	double every_s;		/* --watch interval, s */
 	long count;		/* snapshots to print, 0: until Ctrl-C */
 };
 
-static volatile sig_atomic_t stt_stop;
+static volatile sig_atomic_t status_stop;
 
-static void stt_on_signal(int sig)
+static void status_on_signal(int sig)
 {
 	(void)sig;
-	stt_stop = 1;
+	status_stop = 1;
 }
 
-static void stt_usage(FILE *f)
+static void status_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: koracle status [--watch [SECS]] [--count N]\n"
@@ -88,7 +88,7 @@ static void stt_usage(FILE *f)
 }
 
 /* A positive number of seconds, at most STT_WATCH_MAX_S. */
-static bool stt_parse_secs(const char *s, double *out)
+static bool status_parse_secs(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -104,7 +104,7 @@ static bool stt_parse_secs(const char *s, double *out)
 }
 
 /* --watch takes an optional separate argument: consume the next word if it is a number. */
-static int stt_parse(int argc, char **argv, struct stt_opts *o)
+static int status_parse(int argc, char **argv, struct status_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
@@ -125,9 +125,9 @@ static int stt_parse(int argc, char **argv, struct stt_opts *o)
 		case 'w':
 			o->watch = true;
 			if (optarg) {
-				if (!stt_parse_secs(optarg, &o->every_s))
+				if (!status_parse_secs(optarg, &o->every_s))
 					goto bad_secs;
-			} else if (optind < argc && stt_parse_secs(argv[optind], &o->every_s)) {
+			} else if (optind < argc && status_parse_secs(argv[optind], &o->every_s)) {
 				optind++;
 			}
 			break;
@@ -141,7 +141,7 @@ static int stt_parse(int argc, char **argv, struct stt_opts *o)
 			}
 			break;
 		case 'h':
-			stt_usage(stdout);
+			status_usage(stdout);
 			return 1;
 		default:
 			fprintf(stderr, "koracle: status: unknown option or missing value '%s'\n",
@@ -165,7 +165,7 @@ bad_secs:
 }
 
 /* Names the file and the cause; the module hint when the directory is gone. */
-static void stt_read_error(const char *rel, int err)
+static void status_read_error(const char *rel, int err)
 {
 	char path[KO_SYSFS_PATH_MAX];
 
@@ -183,16 +183,16 @@ static void stt_read_error(const char *rel, int err)
 		fprintf(stderr, "koracle: status: read %s: %s\n", path, strerror(-err));
 }
 
-static int stt_u64(const char *rel, u64 *v)
+static int status_u64(const char *rel, u64 *v)
 {
 	int ret = ko_sysfs_read_u64(rel, v);
 
 	if (ret)
-		stt_read_error(rel, ret);
+		status_read_error(rel, ret);
 	return ret;
 }
 
-static int stt_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
+static int status_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
 {
 	int *collecting = arg;
 
@@ -202,22 +202,22 @@ static int stt_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
 }
 
 /* Optional: any failure (no permission, old module) leaves "unknown". */
-static int stt_collecting(void)
+static int status_collecting(void)
 {
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 	int collecting = -1;
 	struct ko_genl *g;
 
 	if (ko_genl_open(&g, err))
 		return -1;
-	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, stt_genl_msg, &collecting,
+	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, status_genl_msg, &collecting,
 			 STT_GENL_TIMEOUT_MS))
 		collecting = -1;
 	ko_genl_close(g);
 	return collecting;
 }
 
-static int stt_read_cpu(struct stt_cpu *c, unsigned int cpu)
+static int status_read_cpu(struct status_cpu *c, unsigned int cpu)
 {
 	char rel[64];
 	int ret;
@@ -245,42 +245,42 @@ static int stt_read_cpu(struct stt_cpu *c, unsigned int cpu)
 #undef STT_REL
 	return 0;
 err:
-	stt_read_error(rel, ret);
+	status_read_error(rel, ret);
 	return ret;
 }
 
-static int stt_snapshot(struct stt_snap *s)
+static int status_snapshot(struct status_snap *s)
 {
 	size_t i;
 	int ret;
 
 	if (access(ko_sysfs_dir(), F_OK)) {
-		stt_read_error("", -errno);
+		status_read_error("", -errno);
 		return -1;
 	}
 	ret = ko_model_info_read(&s->mi);
 	if (ret) {
-		stt_read_error("model_info", ret);
+		status_read_error("model_info", ret);
 		return -1;
 	}
-	if (stt_u64("enabled", &s->enabled) || stt_u64("predictions", &s->predictions) ||
-	    stt_u64("hits", &s->hits) || stt_u64("baseline_hits", &s->baseline_hits) ||
-	    stt_u64("published_hits", &s->published_hits))
+	if (status_u64("enabled", &s->enabled) || status_u64("predictions", &s->predictions) ||
+	    status_u64("hits", &s->hits) || status_u64("baseline_hits", &s->baseline_hits) ||
+	    status_u64("published_hits", &s->published_hits))
 		return -1;
 	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
 	if (ret) {
-		stt_read_error("", ret);
+		status_read_error("", ret);
 		return -1;
 	}
 	for (i = 0; i < s->ncpus; i++)
-		if (stt_read_cpu(&s->cpus[i], s->ids[i]))
+		if (status_read_cpu(&s->cpus[i], s->ids[i]))
 			return -1;
-	s->collecting = stt_collecting();
+	s->collecting = status_collecting();
 	return 0;
 }
 
 /* "48.9%", or "-" when there is nothing to score (or no model to score). */
-static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
+static const char *status_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 {
 	if (!valid || !n)
 		snprintf(buf, len, "-");
@@ -289,18 +289,18 @@ static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 	return buf;
 }
 
-static void stt_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 base,
+static void status_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 base,
 		    bool model, const char *pid, const char *comm)
 {
 	char k[16], m[16], b[16];
 
 	fprintf(f, "%-6s %12llu %12s %10s %13s %12llu %13llu %9s  %s\n", name,
-		(unsigned long long)n, stt_pct(k, sizeof(k), pub, n, true),
-		stt_pct(m, sizeof(m), hits, n, model), stt_pct(b, sizeof(b), base, n, true),
+		(unsigned long long)n, status_pct(k, sizeof(k), pub, n, true),
+		status_pct(m, sizeof(m), hits, n, model), status_pct(b, sizeof(b), base, n, true),
 		(unsigned long long)hits, (unsigned long long)base, pid, comm);
 }
 
-static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
+static void status_print(FILE *f, const struct status_snap *s, bool watch)
 {
 	const struct ko_model_info *mi = &s->mi;
 	time_t now = time(NULL);
@@ -329,29 +329,29 @@ static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
 		"koracle_top1", "model_top1", "selector_top1", "hits", "baseline_hits",
 		"next_pid", "next_comm");
 	for (i = 0; i < s->ncpus; i++) {
-		const struct stt_cpu *c = &s->cpus[i];
+		const struct status_cpu *c = &s->cpus[i];
 
 		snprintf(name, sizeof(name), "cpu%u", c->cpu);
 		snprintf(pid, sizeof(pid), "%lld", (long long)c->next_pid);
-		stt_row(f, name, c->predictions, c->published_hits, c->hits, c->baseline_hits,
+		status_row(f, name, c->predictions, c->published_hits, c->hits, c->baseline_hits,
 			mi->loaded, pid, c->next_pid < 0 || !c->comm[0] ? "-" : c->comm);
 	}
-	stt_row(f, "total", s->predictions, s->published_hits, s->hits, s->baseline_hits,
+	status_row(f, "total", s->predictions, s->published_hits, s->hits, s->baseline_hits,
 		mi->loaded, "-", "-");
 }
 
 /* Sleeps @secs unless a signal asks to stop first. */
-static void stt_sleep(double secs)
+static void status_sleep(double secs)
 {
 	struct timespec ts;
 
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	while (!stt_stop && nanosleep(&ts, &ts) && errno == EINTR)
+	while (!status_stop && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
-static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
+static int status_watch(struct status_snap *s, const struct status_opts *o)
 {
 	bool tty = isatty(STDOUT_FILENO);
 	struct sigaction sa;
@@ -361,14 +361,14 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 	FILE *mem;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = stt_on_signal;	/* no SA_RESTART: wake the sleep */
+	sa.sa_handler = status_on_signal;	/* no SA_RESTART: wake the sleep */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
 		fprintf(stderr, "koracle: status: sigaction: %s\n", strerror(errno));
 		return KO_EXIT_FAIL;
 	}
-	while (!stt_stop) {
-		if (stt_snapshot(s))
+	while (!status_stop) {
+		if (status_snapshot(s))
 			return KO_EXIT_FAIL;
 		/* Drawn off-screen, then written at once: no flicker. */
 		mem = open_memstream(&buf, &len);
@@ -378,7 +378,7 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 		}
 		if (tty)
 			fputs("\033[H\033[2J", mem);
-		stt_print(mem, s, true);
+		status_print(mem, s, true);
 		if (tty)
 			fprintf(mem, "\nevery %g s; Ctrl-C quits\n", o->every_s);
 		else
@@ -397,24 +397,24 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 		}
 		if (o->count && ++shown >= o->count)
 			break;
-		stt_sleep(o->every_s);
+		status_sleep(o->every_s);
 	}
 	return KO_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)
 {
-	struct stt_snap s = { 0 };
+	struct status_snap s = { 0 };
 	int ret = KO_EXIT_FAIL;
-	struct stt_opts o;
+	struct status_opts o;
 
-	switch (stt_parse(argc, argv, &o)) {
+	switch (status_parse(argc, argv, &o)) {
 	case 0:
 		break;
 	case 1:
 		return KO_EXIT_OK;
 	default:
-		stt_usage(stderr);
+		status_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	s.ids = calloc(KO_SYSFS_MAX_CPUS, sizeof(*s.ids));
@@ -424,14 +424,14 @@ int cmd_status(int argc, char **argv)
 			KO_SYSFS_MAX_CPUS, strerror(ENOMEM));
 		goto out;
 	}
-	stt_stop = 0;
+	status_stop = 0;
 	if (o.watch) {
-		ret = stt_watch(&s, &o);
+		ret = status_watch(&s, &o);
 		goto out;
 	}
-	if (stt_snapshot(&s))
+	if (status_snapshot(&s))
 		goto out;
-	stt_print(stdout, &s, false);
+	status_print(stdout, &s, false);
 	if (fflush(stdout)) {
 		fprintf(stderr, "koracle: status: write stdout: %s\n", strerror(errno));
 		goto out;
