@@ -13,6 +13,9 @@
 
 #include "record.h"
 
+/* The module's version: MODULE_VERSION, dkms.conf's PACKAGE_VERSION. */
+#define KORACLE_VERSION	"0.3.0"
+
 /*
  * ring.c: per-CPU event streams (the stream lock) and, while a session runs,
  * their rings (fixed-size records, drops counted)

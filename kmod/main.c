@@ -81,5 +81,6 @@ module_init(koracle_init);
 module_exit(koracle_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Scheduler event collection and next-task prediction");
-MODULE_AUTHOR("koracle authors");
+MODULE_DESCRIPTION("Learned next-task prediction from the scheduler's tracepoints");
+MODULE_AUTHOR("The koracle project");
+MODULE_VERSION(KORACLE_VERSION);

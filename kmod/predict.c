@@ -20,6 +20,7 @@
  * anyone.
  */
 #include <linux/cpumask.h>
+#include <linux/export.h>
 #include <linux/minmax.h>
 #include <linux/percpu.h>
 #include <linux/sched/clock.h>
@@ -28,6 +29,7 @@
 
 #include "koracle.h"
 #include "predictor.h"
+#include "../include/koracle.h"
 
 #define CREATE_TRACE_POINTS
 #include "trace.h"
@@ -168,6 +170,20 @@ s32 koracle_predict_next_pid(unsigned int cpu)
 	koracle_ring_call(cpu, koracle_peek_fn, &pk);
 	return pk.pid;
 }
+
+bool koracle_predict_next(unsigned int cpu, pid_t *pid)
+{
+	s32 next;
+
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu))
+		return false;
+	next = koracle_predict_next_pid(cpu);
+	if (next < 0)
+		return false;
+	*pid = next;
+	return true;
+}
+EXPORT_SYMBOL_GPL(koracle_predict_next);
 
 /* Called after the probes are gone (or before they came). */
 void koracle_predict_exit(void)

@@ -80,6 +80,11 @@ copy_prog "$(command -v chrt)" /usr/bin/chrt
 copy_prog "$(command -v setpriv)" /usr/bin/setpriv
 copy_prog "$(command -v unshare)" /usr/bin/unshare
 cp "$ko" "$root/koracle.ko"
+# test-only modules (make test-modules), same kernel as koracle.ko
+mkdir -p "$root/test-modules"
+for t in "$(dirname "$ko")"/tests/kmod/*/*.ko; do
+	[ -f "$t" ] && cp "$t" "$root/test-modules/"
+done
 
 # Weight blobs for the model tests and the bench, trained and quantized here
 # by the same CLI (scripts/vm-blobs.sh), and the malformed-blob maker. A
