@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config linux-headers-amd64 kmod
 libnl-3-dev libnl-genl-3-dev libblis-dev libblis-openmp-dev libcriterion-dev zlib1g-dev
 qemu-system-x86 busybox-static cpio gzip rt-tests python3 libjson-c-dev gnuplot-nox
-clang"
+clang dkms"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -20,5 +20,7 @@ done
 if [ -n "$missing" ]; then
 	echo "install-deps: installing:$missing"
 	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+	# only what is listed: QEMU's recommends alone are hundreds of MB
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+		--no-install-recommends $missing
 fi
