@@ -4,6 +4,7 @@
  * printed as "KEY VALUE" lines for people and scripts alike.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,19 +45,22 @@ static int stats_msg(void *arg, u8 cmd, struct nlattr **tb)
 static void stats_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: koracle stats\n"
+		"usage: koracle stats [--json]\n"
 		"\n"
 		"Print koracle.ko's counters (generic netlink GET_STATS) as KEY VALUE lines:\n"
-		"events, dropped, sent, collecting, ncpus, ring_records.\n");
+		"events, dropped, sent, collecting, ncpus, ring_records; with --json, as one\n"
+		"JSON object with the same keys.\n");
 }
 
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char err[KO_ERR_LEN];
+	bool json = false;
 	struct stats_reply r = { 0 };
 	struct ko_genl *g;
 	int ret = KO_EXIT_FAIL;
@@ -64,7 +68,11 @@ int cmd_stats(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+			continue;
+		}
 		if (c == 'h') {
 			stats_usage(stdout);
 			return KO_EXIT_OK;
@@ -91,9 +99,14 @@ int cmd_stats(int argc, char **argv)
 		fprintf(stderr, "koracle: stats: koracle GET_STATS: the kernel acknowledged but sent no counters\n");
 		goto out;
 	}
-	printf("events %llu\ndropped %llu\nsent %llu\ncollecting %u\nncpus %u\nring_records %u\n",
-	       (unsigned long long)r.events, (unsigned long long)r.dropped,
-	       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
+	if (json)
+		printf("{\"events\":%llu,\"dropped\":%llu,\"sent\":%llu,\"collecting\":%u,\"ncpus\":%u,\"ring_records\":%u}\n",
+		       (unsigned long long)r.events, (unsigned long long)r.dropped,
+		       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
+	else
+		printf("events %llu\ndropped %llu\nsent %llu\ncollecting %u\nncpus %u\nring_records %u\n",
+		       (unsigned long long)r.events, (unsigned long long)r.dropped,
+		       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
 	ret = KO_EXIT_OK;
 out:
 	ko_genl_close(g);

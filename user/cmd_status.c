@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "commands.h"
 #include "genl_client.h"
 #include "sysfs_client.h"
@@ -52,6 +54,7 @@ struct status_snap {
 };
 
 struct status_opts {
+	bool json;		/* one JSON object per snapshot */
 	bool watch;
 	double every_s;		/* --watch interval, s */
 	long count;		/* snapshots to print, 0: until Ctrl-C */
@@ -68,7 +71,7 @@ static void status_on_signal(int sig)
 static void status_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: koracle status [--watch [SECS]] [--count N]\n"
+		"usage: koracle status [--json] [--watch [SECS]] [--count N]\n"
 		"\n"
 		"Show koracle.ko's live predictions from %s: per CPU the predicted\n"
 		"next task, the scored switches, the top-1 accuracy on them of what koracle\n"
@@ -81,6 +84,8 @@ static void status_usage(FILE *f)
 		"                      allowed) until Ctrl-C; when not on a terminal, print\n"
 		"                      one snapshot per interval instead\n"
 		"  -n, --count N       with --watch: stop after N snapshots\n"
+		"  -j, --json          one JSON object per snapshot (one per line with\n"
+		"                      --watch), with the text's field names\n"
 		"  -h, --help          this help\n"
 		"\n"
 		"Env: %s=DIR reads DIR instead of %s.\n",
@@ -109,19 +114,24 @@ static int status_parse(int argc, char **argv, struct status_opts *o)
 	static const struct option longopts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
 
+	o->json = false;
 	o->watch = false;
 	o->every_s = 1.0;
 	o->count = 0;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+w::n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w::n:jh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
 		case 'w':
 			o->watch = true;
 			if (optarg) {
@@ -340,6 +350,69 @@ static void status_print(FILE *f, const struct status_snap *s, bool watch)
 		mi->loaded, "-", "-");
 }
 
+/* Top-1 as a fraction, or null where the text shows "-". */
+static json_object *status_json_top1(u64 hits, u64 n, bool valid)
+{
+	return valid && n ? json_object_new_double((double)hits / (double)n) : NULL;
+}
+
+static json_object *status_json_row(u64 n, u64 pub, u64 hits, u64 base, bool model)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "predictions", json_object_new_uint64(n));
+	json_object_object_add(o, "koracle_top1", status_json_top1(pub, n, true));
+	json_object_object_add(o, "model_top1", status_json_top1(hits, n, model));
+	json_object_object_add(o, "selector_top1", status_json_top1(base, n, true));
+	json_object_object_add(o, "published_hits", json_object_new_uint64(pub));
+	json_object_object_add(o, "hits", json_object_new_uint64(hits));
+	json_object_object_add(o, "baseline_hits", json_object_new_uint64(base));
+	return o;
+}
+
+/* The snapshot as one line of JSON: the text's fields, null for "none". */
+static void status_print_json(FILE *f, const struct status_snap *s)
+{
+	const struct ko_model_info *mi = &s->mi;
+	json_object *root = json_object_new_object(), *m = NULL, *cpus, *c;
+	size_t i;
+
+	if (mi->loaded) {
+		m = json_object_new_object();
+		json_object_object_add(m, "crc", json_object_new_uint64(mi->crc));
+		json_object_object_add(m, "channels", json_object_new_uint64(mi->channels));
+		json_object_object_add(m, "blocks", json_object_new_uint64(mi->blocks));
+		json_object_object_add(m, "kernel", json_object_new_uint64(mi->kernel));
+		json_object_object_add(m, "hidden", json_object_new_uint64(mi->hidden));
+		json_object_object_add(m, "slots", json_object_new_uint64(mi->slots));
+		json_object_object_add(m, "macs", json_object_new_uint64(mi->macs));
+		json_object_object_add(m, "loaded", json_object_new_uint64(mi->loaded_at));
+	}
+	json_object_object_add(root, "time", json_object_new_int64(time(NULL)));
+	json_object_object_add(root, "model", m);
+	json_object_object_add(root, "enabled", json_object_new_uint64(s->enabled));
+	json_object_object_add(root, "collecting", s->collecting < 0 ? NULL :
+			       json_object_new_int(s->collecting));
+	cpus = json_object_new_array();
+	for (i = 0; i < s->ncpus; i++) {
+		const struct status_cpu *sc = &s->cpus[i];
+
+		c = status_json_row(sc->predictions, sc->published_hits, sc->hits,
+				    sc->baseline_hits, mi->loaded);
+		json_object_object_add(c, "cpu", json_object_new_uint64(sc->cpu));
+		json_object_object_add(c, "next_pid", json_object_new_int64(sc->next_pid));
+		json_object_object_add(c, "next_comm", sc->next_pid < 0 || !sc->comm[0] ?
+				       NULL : json_object_new_string(sc->comm));
+		json_object_array_add(cpus, c);
+	}
+	json_object_object_add(root, "cpus", cpus);
+	json_object_object_add(root, "total", status_json_row(s->predictions,
+							      s->published_hits, s->hits,
+							      s->baseline_hits, mi->loaded));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+}
+
 /* Sleeps @secs unless a signal asks to stop first. */
 static void status_sleep(double secs)
 {
@@ -376,12 +449,15 @@ static int status_watch(struct status_snap *s, const struct status_opts *o)
 			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
 			return KO_EXIT_FAIL;
 		}
-		if (tty)
+		if (o->json)
+			status_print_json(mem, s);
+		else if (tty)
 			fputs("\033[H\033[2J", mem);
-		status_print(mem, s, true);
-		if (tty)
+		if (!o->json)
+			status_print(mem, s, true);
+		if (!o->json && tty)
 			fprintf(mem, "\nevery %g s; Ctrl-C quits\n", o->every_s);
-		else
+		else if (!o->json)
 			fputc('\n', mem);
 		if (fclose(mem)) {
 			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
@@ -431,7 +507,10 @@ int cmd_status(int argc, char **argv)
 	}
 	if (status_snapshot(&s))
 		goto out;
-	status_print(stdout, &s, false);
+	if (o.json)
+		status_print_json(stdout, &s);
+	else
+		status_print(stdout, &s, false);
 	if (fflush(stdout)) {
 		fprintf(stderr, "koracle: status: write stdout: %s\n", strerror(errno));
 		goto out;

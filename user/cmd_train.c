@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "tcn.h"
@@ -228,6 +229,21 @@ static int parse_args(int argc, char **argv, struct ko_train_opts *o)
 	return 0;
 }
 
+/* Name a trace that cannot be read before anything counts the files. */
+static int traces_readable(const struct ko_train_opts *o)
+{
+	for (int i = 0; i < o->ntrain + o->nval; i++) {
+		const char *p = i < o->ntrain ? o->train[i] : o->val[i - o->ntrain];
+
+		if (access(p, R_OK)) {
+			fprintf(stderr, "koracle: train: cannot open trace %s: %s\n",
+				p, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
 	struct ko_train_opts o;
@@ -242,7 +258,7 @@ int cmd_train(int argc, char **argv)
 		free(o.val);
 		return ret > 0 ? KO_EXIT_OK : KO_EXIT_USAGE;
 	}
-	ret = ko_train_run(&o);
+	ret = traces_readable(&o) ? KO_EXIT_FAIL : ko_train_run(&o);
 	free(o.train);
 	free(o.val);
 	return ret;

@@ -228,4 +228,19 @@ Test(train_cli, eval_refuses_bad_models_and_traces)
 	snprintf(args, sizeof(args), "eval --model %s/m %s/missing.kot", dir, dir);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "missing.kot"), "%s", err);
+	/* a directory: its own error, not an I/O error */
+	snprintf(args, sizeof(args), "eval --model %s/m %s", dir, dir);
+	cr_assert_eq(run(args), 1);
+	cr_assert(strstr(err, "Is a directory"), "%s", err);
+}
+
+/* A missing file is named as missing, not counted as too few files. */
+Test(train_cli, missing_trace_is_named)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "train %s/missing.kot -o %s/m", dir, dir);
+	cr_assert_eq(run(args), 1);
+	cr_assert(strstr(err, "cannot open trace") && strstr(err, "missing.kot") &&
+		  strstr(err, "No such file"), "%s", err);
 }
