@@ -42,6 +42,8 @@ done
 [ -n "$out" ] || { [ $short = 1 ] && out=$top/build/demo-short || out=$top/build/demo; }
 mkdir -p "$out"
 out=$(realpath "$out")
+# what the demo prints: relative to where it runs (the checkout, for make)
+shown=$(realpath --relative-to="$PWD" "$out")
 
 # The workload lists (DEMO_TRAINED, DEMO_UNSEEN) for this length.
 # shellcheck disable=SC2034 # read by workloads.sh
@@ -211,8 +213,8 @@ done
 step "summary (live traces replayed through the kernel's integer code; live = sysfs; step = debugfs; overhead = wall time loaded / absent)"
 "$bin" report --eval "$out/eval-live.json" --bench "$out/live/bench.txt" \
 	--bench "$out/bench-native.txt" "${opts[@]}" --title "koracle demo: $where_text" \
-	-o "$out/report"
+	-o "$shown/report"
 [ -s "$out/report/report.md" ] || die "koracle report wrote no $out/report/report.md"
 [ "$(head -c 8 "$out/report/report.png" | od -A n -t x1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
 	die "$out/report/report.png is not a PNG"
-step "done; everything is in $out"
+step "done; everything is in $shown"
