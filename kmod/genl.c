@@ -193,10 +193,10 @@ static void koracle_session_teardown(void)
 	unsigned int cpu;
 
 	lockdep_assert_held(&koracle_session_lock);
-	koracle_ring_close();
+	koracle_stream_close();
 	for_each_possible_cpu(cpu)
-		koracle_ring_discard(cpu, true);
-	koracle_ring_free();
+		koracle_stream_discard(cpu, true);
+	koracle_stream_free();
 	put_net(koracle_net);
 	koracle_net = NULL;
 	koracle_portid = 0;
@@ -216,7 +216,7 @@ static void koracle_session_end(enum koracle_end_reason reason)
 	lockdep_assert_held(&koracle_session_lock);
 	if (!koracle_active || koracle_ending)
 		return;
-	koracle_ring_close();
+	koracle_stream_close();
 	koracle_ending = reason;
 	mod_delayed_work(system_wq, &koracle_worker, 0);
 }
@@ -263,14 +263,14 @@ static void koracle_session_end_sync(enum koracle_end_reason reason)
 		return;
 	if (!koracle_ending)
 		koracle_ending = reason;
-	koracle_ring_close();
+	koracle_stream_close();
 	if (koracle_port_gone)
 		goto out_teardown;
 
 	ret = koracle_flush(jiffies + msecs_to_jiffies(KORACLE_FLUSH_TIMEOUT_MS));
 	if (ret && koracle_send_failed_soft(ret)) {
 		for_each_possible_cpu(cpu)
-			koracle_ring_discard(cpu, true);
+			koracle_stream_discard(cpu, true);
 		koracle_flush(jiffies + msecs_to_jiffies(KORACLE_END_TIMEOUT_MS));
 	}
 out_teardown:
@@ -372,7 +372,7 @@ static int koracle_cmd_start(struct sk_buff *skb, struct genl_info *info)
 		tx->seq = 0;
 		tx->reported = koracle_ring_dropped(cpu);
 	}
-	ret = koracle_ring_open();
+	ret = koracle_stream_open();
 	if (ret) {
 		NL_SET_ERR_MSG(info->extack,
 			       "cannot allocate the per-CPU rings (ring_records)");
@@ -495,7 +495,7 @@ static int koracle_netlink_notify(struct notifier_block *nb,
 	if (koracle_active && n->portid == koracle_portid &&
 	    net_eq(n->net, koracle_net)) {
 		koracle_port_gone = true;
-		koracle_ring_close();
+		koracle_stream_close();
 		mod_delayed_work(system_wq, &koracle_worker, 0);
 	}
 	mutex_unlock(&koracle_session_lock);
@@ -524,7 +524,7 @@ int koracle_genl_set_enabled(bool on)
 	if (on == koracle_enabled)
 		goto out_unlock;
 	if (on) {
-		koracle_predict_reset_all();
+		koracle_stream_reset_all();
 		ret = koracle_hooks_attach();
 		if (ret)
 			goto out_unlock;
@@ -533,7 +533,7 @@ int koracle_genl_set_enabled(bool on)
 		WRITE_ONCE(koracle_enabled, false);
 		koracle_session_end(KORACLE_END_DISABLED);
 		koracle_hooks_detach();
-		koracle_predict_reset_all();
+		koracle_stream_reset_all();
 	}
 out_unlock:
 	mutex_unlock(&koracle_session_lock);

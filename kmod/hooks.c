@@ -4,7 +4,7 @@
  * sched_wakeup_new, sched_migrate_task and sched_process_exit into events of
  * the streams of the CPUs whose state they change (shared/record.h says
  * which fields mean what per type). Each stream feeds that CPU's predictor
- * and, while a session runs, its ring (ring.c).
+ * and, while a session runs, its ring (stream.c).
  *
  * The sched tracepoints are not exported to modules, so they are looked up by
  * name with for_each_kernel_tracepoint() and attached with
@@ -70,7 +70,7 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 	/* a preempted prev waits with the vruntime it leaves with */
 	e.vruntime = prev->se.vruntime;
 	e.weight = koracle_task_weight(prev);
-	koracle_ring_put(smp_processor_id(), &e);
+	koracle_stream_put(smp_processor_id(), &e);
 }
 
 /* A wakeup changes the target CPU's state: it goes into the target's ring. */
@@ -85,7 +85,7 @@ static void koracle_wakeup(struct task_struct *p, u8 type)
 	e.orig_cpu = smp_processor_id();
 	e.dest_cpu = target;
 	koracle_describe(&e, p);
-	koracle_ring_put(target, &e);
+	koracle_stream_put(target, &e);
 }
 
 static void koracle_probe_wakeup(void *data, struct task_struct *p)
@@ -114,9 +114,9 @@ static void koracle_probe_migrate(void *data, struct task_struct *p,
 	e.orig_cpu = src;
 	e.dest_cpu = dest_cpu;
 	koracle_describe(&e, p);
-	koracle_ring_put(src, &e);
+	koracle_stream_put(src, &e);
 	if ((unsigned int)dest_cpu != src)
-		koracle_ring_put(dest_cpu, &e);
+		koracle_stream_put(dest_cpu, &e);
 }
 
 static void koracle_probe_exit(void *data, struct task_struct *p)
@@ -126,7 +126,7 @@ static void koracle_probe_exit(void *data, struct task_struct *p)
 	e.type = KORACLE_EV_EXIT;
 	e.next_pid = p->pid;
 	memcpy(e.comm, p->comm, KORACLE_COMM_LEN);
-	koracle_ring_put(smp_processor_id(), &e);
+	koracle_stream_put(smp_processor_id(), &e);
 }
 
 struct koracle_tp {

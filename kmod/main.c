@@ -17,9 +17,12 @@ static int __init koracle_init(void)
 	ret = koracle_ring_init();
 	if (ret)
 		return ret;
+	ret = koracle_stream_init();
+	if (ret)
+		return ret;
 	ret = koracle_predict_init();
 	if (ret)
-		goto err_ring;
+		goto err_stream;
 	ret = koracle_model_init();
 	if (ret)
 		goto err_predict;
@@ -56,8 +59,8 @@ err_model:
 	koracle_model_exit();
 err_predict:
 	koracle_predict_exit();
-err_ring:
-	koracle_ring_exit();
+err_stream:
+	koracle_stream_exit();
 	return ret;
 }
 
@@ -74,7 +77,7 @@ static void __exit koracle_exit(void)
 	koracle_latency_exit();
 	koracle_model_exit();
 	koracle_predict_exit();
-	koracle_ring_exit();
+	koracle_stream_exit();
 }
 
 module_init(koracle_init);

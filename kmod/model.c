@@ -25,9 +25,10 @@
  *
  * Publication. The model object (blob copy, the parsed struct koracle_qmodel
  * pointing into it, one zeroed streaming state per possible CPU) is complete
- * before rcu_assign_pointer() makes it visible; its states start fresh, the
- * prediction counters restart so model and selector are compared on the same
- * switches, and the old object is freed after a grace period.
+ * before rcu_assign_pointer() makes it visible; its states start fresh, and
+ * the old object is freed after a grace period. The caller then restarts
+ * the prediction counters (koracle_stream_new_model()), so model and
+ * selector are compared on the same switches.
  *
  * Why synchronize_rcu() covers the probes: tracepoint probes run with
  * preemption disabled (__DO_TRACE), and additionally under a raw spinlock
@@ -168,8 +169,6 @@ static void koracle_model_publish(struct koracle_model *m)
 	lockdep_assert_held(&koracle_model_lock);
 	old = rcu_replace_pointer(koracle_model, m,
 				  lockdep_is_held(&koracle_model_lock));
-	koracle_predict_zero_counts();
-	koracle_latency_reset(KORACLE_LAT_STEP);
 	pr_info("model loaded: crc=0x%08x channels=%u blocks=%u macs=%u\n",
 		m->q.crc, m->q.channels, m->q.blocks, m->q.macs);
 	synchronize_rcu();	/* see the top comment */
@@ -208,13 +207,14 @@ static void koracle_stage_reap_fn(struct work_struct *work)
  * error is that another file's upload runs).
  */
 ssize_t koracle_model_write(const struct file *file, const char *buf,
-			    loff_t pos, size_t count)
+			    loff_t pos, size_t count, bool *installed)
 {
 	const struct koracle_blob_hdr *hdr;
 	struct koracle_model *m;
 	ssize_t ret = count;
 	int err;
 
+	*installed = false;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
 	mutex_lock(&koracle_model_lock);
@@ -281,6 +281,7 @@ ssize_t koracle_model_write(const struct file *file, const char *buf,
 		goto out_drop;
 	}
 	koracle_model_publish(m);
+	*installed = true;
 out_drop:
 	koracle_stage_drop();
 out_unlock:

@@ -159,7 +159,13 @@ static ssize_t model_write(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t pos,
 			   size_t count)
 {
-	return koracle_model_write(file, buf, pos, count);
+	bool installed;
+	ssize_t ret;
+
+	ret = koracle_model_write(file, buf, pos, count, &installed);
+	if (installed)
+		koracle_stream_new_model();
+	return ret;
 }
 
 static struct kobj_attribute koracle_attr_enabled = __ATTR_RW_MODE(enabled, 0644);
@@ -233,7 +239,7 @@ struct koracle_next {
 static void koracle_next_for_reader(unsigned int cpu,
 				    struct koracle_next *n)
 {
-	s32 pid = koracle_predict_next_pid(cpu);
+	s32 pid = koracle_stream_next_pid(cpu);
 	bool privileged = perfmon_capable();
 	struct task_struct *t;
 	struct pid *p;
