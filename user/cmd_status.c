@@ -26,32 +26,9 @@
 #include <json-c/json.h>
 
 #include "commands.h"
-#include "genl_client.h"
-#include "sysfs_client.h"
+#include "live_status.h"
 
-#define STT_GENL_TIMEOUT_MS	2000	/* GET_STATS answer, else "unknown" */
 #define STT_WATCH_MAX_S		86400.0	/* longest --watch interval, s */
-#define STT_COMM_LEN		64	/* TASK_COMM_LEN is 16; room to spare */
-
-struct status_cpu {
-	unsigned int cpu;
-	s64 next_pid;		/* -1: no prediction */
-	char comm[STT_COMM_LEN];
-	u64 predictions;	/* scored switches */
-	u64 hits;		/* model's hits on them */
-	u64 baseline_hits;	/* selector's hits on them */
-	u64 published_hits;	/* hits of the published next_pid on them */
-};
-
-struct status_snap {
-	struct ko_model_info mi;
-	u64 enabled;
-	int collecting;		/* 0, 1, or -1: unknown */
-	u64 predictions, hits, baseline_hits, published_hits;	/* module totals */
-	size_t ncpus;
-	unsigned int *ids;	/* [KO_SYSFS_MAX_CPUS] */
-	struct status_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
-};
 
 struct status_opts {
 	bool json;		/* one JSON object per snapshot */
@@ -174,121 +151,6 @@ bad_secs:
 	return -1;
 }
 
-/* Names the file and the cause; the module hint when the directory is gone. */
-static void status_read_error(const char *rel, int err)
-{
-	char path[KO_SYSFS_PATH_MAX];
-
-	if (ko_sysfs_path(path, sizeof(path), rel))
-		snprintf(path, sizeof(path), "%s", rel);
-	if (access(ko_sysfs_dir(), F_OK)) {
-		fprintf(stderr, "koracle: status: %s not found: is the module loaded? try: sudo insmod koracle.ko\n",
-			ko_sysfs_dir());
-		return;
-	}
-	if (err == -EINVAL)
-		fprintf(stderr, "koracle: status: read %s: unexpected contents (module and CLI from different versions?)\n",
-			path);
-	else
-		fprintf(stderr, "koracle: status: read %s: %s\n", path, strerror(-err));
-}
-
-static int status_u64(const char *rel, u64 *v)
-{
-	int ret = ko_sysfs_read_u64(rel, v);
-
-	if (ret)
-		status_read_error(rel, ret);
-	return ret;
-}
-
-static int status_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
-{
-	int *collecting = arg;
-
-	if (cmd == KORACLE_CMD_GET_STATS && tb[KORACLE_A_COLLECTING])
-		*collecting = nla_get_u8(tb[KORACLE_A_COLLECTING]) ? 1 : 0;
-	return 0;
-}
-
-/* Optional: any failure (no permission, old module) leaves "unknown". */
-static int status_collecting(void)
-{
-	char err[KO_ERR_LEN];
-	int collecting = -1;
-	struct ko_genl *g;
-
-	if (ko_genl_open(&g, err))
-		return -1;
-	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, status_genl_msg, &collecting,
-			 STT_GENL_TIMEOUT_MS))
-		collecting = -1;
-	ko_genl_close(g);
-	return collecting;
-}
-
-static int status_read_cpu(struct status_cpu *c, unsigned int cpu)
-{
-	char rel[64];
-	int ret;
-
-	c->cpu = cpu;
-#define STT_REL(name) (snprintf(rel, sizeof(rel), "cpu%u/%s", cpu, name), rel)
-	ret = ko_sysfs_read_s64(STT_REL("next_pid"), &c->next_pid);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read(STT_REL("next_comm"), c->comm, sizeof(c->comm));
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("predictions"), &c->predictions);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("hits"), &c->hits);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("baseline_hits"), &c->baseline_hits);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("published_hits"), &c->published_hits);
-	if (ret)
-		goto err;
-#undef STT_REL
-	return 0;
-err:
-	status_read_error(rel, ret);
-	return ret;
-}
-
-static int status_snapshot(struct status_snap *s)
-{
-	size_t i;
-	int ret;
-
-	if (access(ko_sysfs_dir(), F_OK)) {
-		status_read_error("", -errno);
-		return -1;
-	}
-	ret = ko_model_info_read(&s->mi);
-	if (ret) {
-		status_read_error("model_info", ret);
-		return -1;
-	}
-	if (status_u64("enabled", &s->enabled) || status_u64("predictions", &s->predictions) ||
-	    status_u64("hits", &s->hits) || status_u64("baseline_hits", &s->baseline_hits) ||
-	    status_u64("published_hits", &s->published_hits))
-		return -1;
-	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
-	if (ret) {
-		status_read_error("", ret);
-		return -1;
-	}
-	for (i = 0; i < s->ncpus; i++)
-		if (status_read_cpu(&s->cpus[i], s->ids[i]))
-			return -1;
-	s->collecting = status_collecting();
-	return 0;
-}
-
 /* "48.9%", or "-" when there is nothing to score (or no model to score). */
 static const char *status_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 {
@@ -310,7 +172,7 @@ static void status_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 
 		(unsigned long long)hits, (unsigned long long)base, pid, comm);
 }
 
-static void status_print(FILE *f, const struct status_snap *s, bool watch)
+static void status_print(FILE *f, const struct ko_live_snap *s, bool watch)
 {
 	const struct ko_model_info *mi = &s->mi;
 	time_t now = time(NULL);
@@ -339,7 +201,7 @@ static void status_print(FILE *f, const struct status_snap *s, bool watch)
 		"koracle_top1", "model_top1", "selector_top1", "hits", "baseline_hits",
 		"next_pid", "next_comm");
 	for (i = 0; i < s->ncpus; i++) {
-		const struct status_cpu *c = &s->cpus[i];
+		const struct ko_live_cpu *c = &s->cpus[i];
 
 		snprintf(name, sizeof(name), "cpu%u", c->cpu);
 		snprintf(pid, sizeof(pid), "%lld", (long long)c->next_pid);
@@ -371,7 +233,7 @@ static json_object *status_json_row(u64 n, u64 pub, u64 hits, u64 base, bool mod
 }
 
 /* The snapshot as one line of JSON: the text's fields, null for "none". */
-static void status_print_json(FILE *f, const struct status_snap *s)
+static void status_print_json(FILE *f, const struct ko_live_snap *s)
 {
 	const struct ko_model_info *mi = &s->mi;
 	json_object *root = json_object_new_object(), *m = NULL, *cpus, *c;
@@ -395,7 +257,7 @@ static void status_print_json(FILE *f, const struct status_snap *s)
 			       json_object_new_int(s->collecting));
 	cpus = json_object_new_array();
 	for (i = 0; i < s->ncpus; i++) {
-		const struct status_cpu *sc = &s->cpus[i];
+		const struct ko_live_cpu *sc = &s->cpus[i];
 
 		c = status_json_row(sc->predictions, sc->published_hits, sc->hits,
 				    sc->baseline_hits, mi->loaded);
@@ -413,6 +275,17 @@ static void status_print_json(FILE *f, const struct status_snap *s)
 	json_object_put(root);
 }
 
+/* A snapshot, or -1 after saying why. */
+static int status_snapshot(struct ko_live_snap *s)
+{
+	char err[KO_ERR_LEN];
+
+	if (!ko_live_snapshot(s, err))
+		return 0;
+	fprintf(stderr, "koracle: status: %s\n", err);
+	return -1;
+}
+
 /* Sleeps @secs unless a signal asks to stop first. */
 static void status_sleep(double secs)
 {
@@ -424,7 +297,7 @@ static void status_sleep(double secs)
 		;
 }
 
-static int status_watch(struct status_snap *s, const struct status_opts *o)
+static int status_watch(struct ko_live_snap *s, const struct status_opts *o)
 {
 	bool tty = isatty(STDOUT_FILENO);
 	struct sigaction sa;
@@ -480,7 +353,7 @@ static int status_watch(struct status_snap *s, const struct status_opts *o)
 
 int cmd_status(int argc, char **argv)
 {
-	struct status_snap s = { 0 };
+	struct ko_live_snap s = { 0 };
 	int ret = KO_EXIT_FAIL;
 	struct status_opts o;
 
