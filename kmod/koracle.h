@@ -48,6 +48,7 @@ void koracle_ring_append(unsigned int cpu, const struct koracle_event *e);
 void koracle_ring_reset(unsigned int cpu);
 void koracle_ring_set_open(unsigned int cpu, bool open);
 void koracle_ring_discard(unsigned int cpu, bool count_as_dropped);
+bool koracle_ring_allocated(unsigned int cpu);
 int koracle_ring_alloc(unsigned int cpu);
 void koracle_ring_free(unsigned int cpu);
 unsigned int koracle_ring_avail(unsigned int cpu);
@@ -105,7 +106,7 @@ const struct koracle_qmodel *koracle_model_get(unsigned int cpu,
 					       void **state);
 void koracle_model_reset_state(unsigned int cpu);
 struct file;
-ssize_t koracle_model_write(const struct file *file, const char *buf,
+ssize_t koracle_model_write(struct file *file, const char *buf,
 			    loff_t pos, size_t count, bool *installed);
 ssize_t koracle_model_info(char *buf);
 

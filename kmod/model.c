@@ -18,10 +18,11 @@
  * per-CPU streaming states are allocated. Any failure returns -EINVAL from
  * the write that completed the blob and logs one line naming the failed
  * check; the running model is untouched. sysfs tells no one when a file is
- * closed, so an upload that stops short of total_size (a truncated blob, a
- * writer that went away) is abandoned once no piece has come for
- * KORACLE_STAGE_IDLE_MS: its buffer is freed and another writer may start.
- * It installs nothing (the CLI checks model_info's CRC after).
+ * closed, so the staging holds a reference to its file: when that is the
+ * last one, the opener has closed it short of total_size (a truncated blob,
+ * a writer that went away) and the upload is abandoned. It installs nothing
+ * (the CLI checks model_info's CRC after); its buffer is freed by the next
+ * writer or, at the latest, KORACLE_STAGE_CHECK_MS after its last piece.
  *
  * Publication. The model object (blob copy, the parsed struct koracle_qmodel
  * pointing into it, one zeroed streaming state per possible CPU) is complete
@@ -44,6 +45,8 @@
 #include <linux/cache.h>
 #include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -68,16 +71,15 @@ struct koracle_model {
 
 static struct koracle_model __rcu *koracle_model;
 
-/* An upload with no new piece for this long is abandoned (see above). */
-#define KORACLE_STAGE_IDLE_MS	1000
+/* How often an unfinished upload is checked for a closed file. */
+#define KORACLE_STAGE_CHECK_MS	1000
 
 /* Serializes uploads (staging and publication) and model_info. */
 static DEFINE_MUTEX(koracle_model_lock);
 static u8 *koracle_stage;		/* [KORACLE_BLOB_MAX_SIZE] or NULL */
 static size_t koracle_stage_len;	/* bytes staged so far */
 static size_t koracle_stage_total;	/* header's total_size, 0 unknown */
-static const struct file *koracle_stage_owner;	/* the uploading file */
-static unsigned long koracle_stage_seen;	/* jiffies of its last piece */
+static struct file *koracle_stage_owner;	/* uploading file, referenced */
 
 static void koracle_stage_reap_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(koracle_stage_reaper, koracle_stage_reap_fn);
@@ -181,15 +183,18 @@ static void koracle_stage_drop(void)
 	koracle_stage = NULL;
 	koracle_stage_len = 0;
 	koracle_stage_total = 0;
+	if (koracle_stage_owner)
+		fput(koracle_stage_owner);
 	koracle_stage_owner = NULL;
 }
 
+/* Ours is the last reference to the uploading file: its opener closed it. */
 static bool koracle_stage_abandoned(void)
 {
-	return time_after_eq(jiffies, koracle_stage_seen +
-			     msecs_to_jiffies(KORACLE_STAGE_IDLE_MS));
+	return file_count(koracle_stage_owner) == 1;
 }
 
+/* Frees an abandoned upload; checks again later while one is under way. */
 static void koracle_stage_reap_fn(struct work_struct *work)
 {
 	mutex_lock(&koracle_model_lock);
@@ -197,6 +202,9 @@ static void koracle_stage_reap_fn(struct work_struct *work)
 		pr_info("model upload abandoned after %zu of %zu bytes\n",
 			koracle_stage_len, koracle_stage_total);
 		koracle_stage_drop();
+	} else if (koracle_stage) {
+		schedule_delayed_work(&koracle_stage_reaper,
+				      msecs_to_jiffies(KORACLE_STAGE_CHECK_MS));
 	}
 	mutex_unlock(&koracle_model_lock);
 }
@@ -206,7 +214,7 @@ static void koracle_stage_reap_fn(struct work_struct *work)
  * @pos. Returns @count, or -errno (the staging is then dropped, unless the
  * error is that another file's upload runs).
  */
-ssize_t koracle_model_write(const struct file *file, const char *buf,
+ssize_t koracle_model_write(struct file *file, const char *buf,
 			    loff_t pos, size_t count, bool *installed)
 {
 	const struct koracle_blob_hdr *hdr;
@@ -223,9 +231,10 @@ ssize_t koracle_model_write(const struct file *file, const char *buf,
 			ret = -EBUSY;
 			goto out_unlock;
 		}
+		pr_info("model upload abandoned after %zu of %zu bytes\n",
+			koracle_stage_len, koracle_stage_total);
 		koracle_stage_drop();
 	}
-	koracle_stage_seen = jiffies;
 	if (pos == 0) {
 		koracle_stage_drop();
 		koracle_stage = kvmalloc(KORACLE_BLOB_MAX_SIZE, GFP_KERNEL);
@@ -233,7 +242,7 @@ ssize_t koracle_model_write(const struct file *file, const char *buf,
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
-		koracle_stage_owner = file;
+		koracle_stage_owner = get_file(file);
 	} else if (!koracle_stage || pos != koracle_stage_len) {
 		pr_warn("model upload refused: write at offset %lld, expected %zu (write the blob sequentially from offset 0)\n",
 			pos, koracle_stage ? koracle_stage_len : 0);
@@ -265,7 +274,7 @@ ssize_t koracle_model_write(const struct file *file, const char *buf,
 	if (!koracle_stage_total || koracle_stage_len < koracle_stage_total) {
 		/* more to come, or an abandoned upload to free */
 		mod_delayed_work(system_wq, &koracle_stage_reaper,
-				 msecs_to_jiffies(KORACLE_STAGE_IDLE_MS) + 1);
+				 msecs_to_jiffies(KORACLE_STAGE_CHECK_MS));
 		goto out_unlock;
 	}
 	if (koracle_stage_len > koracle_stage_total) {

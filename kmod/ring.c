@@ -102,6 +102,12 @@ void koracle_ring_discard(unsigned int cpu, bool count_as_dropped)
 	smp_store_release(&r->tail, head);
 }
 
+/* Process context (the stream's ring lock): @cpu has a ring. */
+bool koracle_ring_allocated(unsigned int cpu)
+{
+	return koracle_ring(cpu)->recs;
+}
+
 /* Process context, with the ring closed: give @cpu a ring if it has none. */
 int koracle_ring_alloc(unsigned int cpu)
 {

@@ -159,13 +159,17 @@ out_unlock:
 	return ret;
 }
 
-/* A CPU comes online: during a session it gets a ring of its own. */
+/*
+ * A CPU comes online: during a session it gets a ring of its own, opened
+ * fresh. One that was online before in this session still has its ring,
+ * open, and its stream simply goes on.
+ */
 static int koracle_stream_cpu_online(unsigned int cpu)
 {
 	int ret = 0;
 
 	mutex_lock(&koracle_rings_lock);
-	if (koracle_rings_live) {
+	if (koracle_rings_live && !koracle_ring_allocated(cpu)) {
 		ret = koracle_ring_alloc(cpu);
 		if (!ret)
 			koracle_stream_call(cpu, koracle_stream_start_fn, NULL);

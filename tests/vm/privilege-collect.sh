@@ -10,7 +10,7 @@ ko_insmod
 as_user_with() { # CAP COMMAND...
 	cap=$1
 	shift
-	setpriv --reuid=1000 --regid=1000 --clear-groups \
+	/usr/bin/setpriv --reuid=1000 --regid=1000 --clear-groups \
 		--inh-caps=+"$cap" --ambient-caps=+"$cap" "$@"
 }
 
@@ -27,11 +27,11 @@ ko_expect "$rc" -eq 0 "exit status of a CAP_PERFMON collect"
 ko_expect "$(ko_summary records </tmp/pm.txt)" -gt 0 "records collected with CAP_PERFMON"
 
 rc=0
-unshare --net koracle collect -o /tmp/ns.kot --duration 1 >/tmp/ns.txt 2>&1 || rc=$?
+/usr/bin/unshare --net koracle collect -o /tmp/ns.kot --duration 1 >/tmp/ns.txt 2>&1 || rc=$?
 cat /tmp/ns.txt
 ko_expect "$rc" -eq 1 "exit status of a collect from another network namespace"
 grep -q 'Operation not permitted' /tmp/ns.txt || ko_fail "collect from another netns does not report EPERM"
-unshare --net koracle stats >/tmp/nsstats.txt 2>&1 || ko_fail "stats from another netns failed: $(cat /tmp/nsstats.txt)"
+/usr/bin/unshare --net koracle stats >/tmp/nsstats.txt 2>&1 || ko_fail "stats from another netns failed: $(cat /tmp/nsstats.txt)"
 ko_expect "$(ko_kv collecting </tmp/nsstats.txt)" -eq 0 "collecting, seen from another netns"
 
 out=$(ko_rmmod) || ko_fail "rmmod failed: $out"

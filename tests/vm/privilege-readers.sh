@@ -22,11 +22,14 @@ EOS
 chmod 755 /tmp/sample.sh
 
 ko_insmod
-hackbench -g 4 -f 10 -l 2000 >/dev/null &
+# hackbench throughout both readers' sampling
+rm -f /tmp/hb.stop
+(while [ ! -e /tmp/hb.stop ]; do hackbench -g 4 -f 10 -l 500 >/dev/null; done) &
 hb=$!
 sleep 0.5
-su -s /bin/sh "$KO_USER" -c 'sh /tmp/sample.sh 80' >/tmp/user.txt
 sh /tmp/sample.sh 20 >/tmp/root.txt
+su -s /bin/sh "$KO_USER" -c 'sh /tmp/sample.sh 40' >/tmp/user.txt
+touch /tmp/hb.stop
 wait $hb
 
 user_named=$(awk '$1 != -1' /tmp/user.txt | wc -l)
@@ -62,7 +65,7 @@ done
 wait
 echo "$inner $other"
 EOS
-set -- $(unshare --pid --fork --mount-proc sh /tmp/ns.sh)
+set -- $(/usr/bin/unshare --pid --fork --mount-proc sh /tmp/ns.sh)
 ko_log "pid namespace reader: $1 predictions named a hackbench of its /proc, $2 anything else"
 ko_expect "$1" -ge 10 "namespace reads naming its own hackbench"
 # a pid of the initial namespace would almost never be a hackbench here
