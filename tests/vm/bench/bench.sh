@@ -154,11 +154,16 @@ measure_live_workloads() {
 }
 
 # Slab + VmallocUsed (/proc/meminfo, KiB) once the guest is quiet: caches
-# dropped (reclaimable dentries and inodes would drift), RCU-deferred frees
-# given time; the smallest of three samples.
+# dropped (reclaimable dentries and inodes would drift), empty slabs
+# released (/sys/kernel/slab/*/shrink), RCU-deferred frees given time; the
+# smallest of three samples.
 settled_mem_kib() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
+	# Empty slabs parked on the caches' partial lists go back too.
+	for sh_f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$sh_f"
+	done 2>/dev/null
 	sleep 2
 	sm_min=''
 	for _ in 1 2 3; do
