@@ -106,6 +106,7 @@ bench: all
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-probe.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
+	KDIR=$(KDIR) scripts/bench-stack.sh
 
 # The soak (scripts/soak.sh, guest side tests/vm/soak/): not a test, so
 # make check-vm (tests/vm/*.sh) never runs it.
