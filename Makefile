@@ -4,6 +4,10 @@
 #   make check      unit tests (Criterion, ASan/UBSan), the VM tests, then a
 #                   shortened make demo (the whole pipeline, in the VM)
 #   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
+#   make soak       the module under load, hotplug, uploads and enabled
+#                   toggles in the VM for SOAK_SECONDS (600); one "soak:"
+#                   line, fails on lost accounting, warnings or a leak
+#                   (scripts/soak.sh; not in check)
 #   make style      checkpatch on kmod/ and shared/
 #   make fuzz       libFuzzer targets for every parser of untrusted input,
 #                   FUZZ_SECONDS (60) each (scripts/fuzz.sh; not in check)
@@ -40,7 +44,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli test-modules install uninstall check-dkms unit check check-vm check-demo vm-test vm-shell bench demo eval-holdout style clean deps fuzz fuzz-build
+.PHONY: all module cli test-modules install uninstall check-dkms unit check check-vm check-demo vm-test vm-shell bench soak demo eval-holdout style clean deps fuzz fuzz-build
 
 all: module cli
 
@@ -130,6 +134,13 @@ bench: all
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-probe.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
+	KDIR=$(KDIR) scripts/bench-stack.sh
+
+# The soak (scripts/soak.sh, guest side tests/vm/soak/): not a test, so
+# make check-vm (tests/vm/*.sh) never runs it.
+SOAK_SECONDS ?= 600
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
 
 # The main job, end to end (scripts/demo.sh): collect, train, quantize,
 # upload, live accuracy, report; on this machine if its kernel takes modules,

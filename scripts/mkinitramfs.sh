@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the VM tests' initramfs: busybox (static) with its applet links,
 # koracle.ko, the koracle CLI and hackbench with every shared library they
-# load, the VM tests and bench scripts, weight blobs for the model tests
+# load, the VM tests, bench and soak scripts, weight blobs for the model tests
 # (/data, scripts/vm-blobs.sh), an unprivileged user, and /init
 # (scripts/vm-init). Written to build/vm/initramfs.cpio.gz unless -o says;
 # each --data FILE is copied into the image's /data as well.
@@ -104,7 +104,7 @@ done
 cp "$top/scripts/vm-init" "$root/init"
 chmod 0755 "$root/init"
 cp "$top"/tests/vm/*.sh "$root/tests/" 2>/dev/null || true
-for d in lib bench demo; do
+for d in lib bench demo soak; do
 	[ -d "$top/tests/vm/$d" ] && cp -r "$top/tests/vm/$d" "$root/tests/"
 done
 chmod -R a+rX "$root/tests"
