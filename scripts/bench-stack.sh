@@ -3,7 +3,7 @@
 # the compiler sees it. Prints "bench: probe_stack_bytes N bytes", and the
 # deepest path per probe on "bench: #" lines (stderr).
 #
-# Method: a copy of Kbuild, kmod/ and shared/ is built against the same
+# Method: a copy of Kbuild, kmod/, shared/ and include/ is built against the same
 # kernel tree with KCFLAGS="-fstack-usage -fcallgraph-info=su" (GCC >= 12),
 # in a temporary directory, so the normal build is untouched. Every
 # object's .ci file is the call graph GCC emitted after inlining: one node
@@ -33,9 +33,10 @@ KDIR=${KDIR:-/lib/modules/$("$top/scripts/kernel-version.sh")/build}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/koracle-stack.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cp "$top/Kbuild" "$tmp/"
-mkdir "$tmp/kmod" "$tmp/shared"
+mkdir "$tmp/kmod" "$tmp/shared" "$tmp/include"
 cp "$top"/kmod/*.[ch] "$tmp/kmod/"
 cp "$top"/shared/*.[ch] "$tmp/shared/"
+cp "$top"/include/*.h "$tmp/include/"
 
 if ! make -C "$KDIR" M="$tmp" ${KCC:+CC="$KCC"} \
 	KCFLAGS="-fstack-usage -fcallgraph-info=su" modules >"$tmp/build.log" 2>&1; then

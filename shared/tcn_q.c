@@ -98,40 +98,42 @@ static __always_inline void koracle_qout2_relu(s64 acc, const s32 *mult,
 	out[o + 1] = hi > 0 ? hi : 0;
 }
 
-static __always_inline void koracle_qconv_body(const struct koracle_qconv *cv,
-					       const s16 *const *tap, int C,
-					       int k, s16 *out)
+/* Ring row of tap @i: @i * dil events before the newest row @pos. */
+static __always_inline int koracle_qtap(const struct koracle_qconv *cv,
+					u16 pos, int i)
 {
-	int i, p, kc = k * C;
+	int r = (int)pos - i * cv->dil;
 
-#pragma GCC unroll 16
-	for (p = 0; p < C / 2; p++) {
-		const s64 *w = cv->w + p * kc;
-		s64 acc = cv->bias[p];
-
-		for (i = 0; i < k; i++)
-			acc += koracle_qdot2(tap[i], w + i * C, C);
-		koracle_qout2_relu(acc, cv->mult, cv->shift, 2 * p, out);
-	}
+	return r < 0 ? r + cv->ring_len : r;
 }
 
-/* One causal dilated conv + ReLU on its ring's newest row: out (C). */
+/*
+ * One causal dilated conv + ReLU on its ring's newest row (@pos): out (C).
+ * The taps' rows are scalars (k <= 3), not an array: no stack array in the
+ * scheduler path (the kernel zeroes each one, and each expanded shape would
+ * keep its own).
+ */
 static __always_inline void koracle_qconv_step(const struct koracle_qconv *cv,
 					       void *state, u16 pos, int C,
 					       int k, s16 *out)
 {
 	const s16 *ring = koracle_qrow(state, cv->ring_off);
-	const s16 *tap[KORACLE_Q_MAX_KERNEL];
-	int i;
+	const s16 *t0 = ring + pos * C;
+	const s16 *t1 = k > 1 ? ring + koracle_qtap(cv, pos, 1) * C : t0;
+	const s16 *t2 = k > 2 ? ring + koracle_qtap(cv, pos, 2) * C : t0;
+	int p, kc = k * C;
 
-	for (i = 0; i < k; i++) {
-		int r = (int)pos - i * cv->dil;
+#pragma GCC unroll 16
+	for (p = 0; p < C / 2; p++) {
+		const s64 *w = cv->w + p * kc;
+		s64 acc = cv->bias[p] + koracle_qdot2(t0, w, C);
 
-		if (r < 0)
-			r += cv->ring_len;
-		tap[i] = ring + r * C;
+		if (k > 1)
+			acc += koracle_qdot2(t1, w + C, C);
+		if (k > 2)
+			acc += koracle_qdot2(t2, w + 2 * C, C);
+		koracle_qout2_relu(acc, cv->mult, cv->shift, 2 * p, out);
 	}
-	koracle_qconv_body(cv, tap, C, k, out);
 }
 
 /* Advances a conv's ring; returns the slot of its newest row. */
@@ -149,20 +151,20 @@ static __always_inline void koracle_qembed(const struct koracle_qmodel *m,
 					   const u8 ev[KORACLE_EF_COUNT],
 					   int C, s16 *x0)
 {
-	const s64 *row[KORACLE_EF_COUNT];
 	int P = C / 2, p, j;
 
-	/* every feature; the ignored ones read the zero row */
-#pragma GCC unroll 8
-	for (j = 0; j < KORACLE_EF_COUNT; j++)
-		row[j] = m->ev_row[j] + ev[j] * m->ev_step[j];
+	/*
+	 * Every feature; the ignored ones read the zero row. The rows'
+	 * addresses are recomputed per packed word rather than kept in an
+	 * array (see koracle_qconv_step()).
+	 */
 #pragma GCC unroll 16
 	for (p = 0; p < P; p++) {
 		s64 s = 0;
 
 #pragma GCC unroll 8
 		for (j = 0; j < KORACLE_EF_COUNT; j++)
-			s += row[j][p];
+			s += m->ev_row[j][ev[j] * m->ev_step[j] + p];
 		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s));
 		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s));
 	}
