@@ -153,28 +153,6 @@ measure_live_workloads() {
 	ko_rmmod
 }
 
-# Slab + VmallocUsed (/proc/meminfo, KiB) once the guest is quiet: caches
-# dropped (reclaimable dentries and inodes would drift), empty slabs
-# released (/sys/kernel/slab/*/shrink), RCU-deferred frees given time; the
-# smallest of three samples.
-settled_mem_kib() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	# Empty slabs parked on the caches' partial lists go back too.
-	for sh_f in /sys/kernel/slab/*/shrink; do
-		echo 1 >"$sh_f"
-	done 2>/dev/null
-	sleep 2
-	sm_min=''
-	for _ in 1 2 3; do
-		echo 3 >/proc/sys/vm/drop_caches
-		sm_v=$(awk '$1 == "Slab:" || $1 == "VmallocUsed:" { s += $2 } END { print s }' /proc/meminfo)
-		{ [ -z "$sm_min" ] || [ "$sm_v" -lt "$sm_min" ]; } && sm_min=$sm_v
-		sleep 1
-	done
-	echo "$sm_min"
-}
-
 # What the module holds, as the kernel's own memory counters see it: Slab +
 # VmallocUsed with the module loaded and enabled but no collection (idle),
 # and while a collection runs with no workload (collecting), each minus the
@@ -190,9 +168,9 @@ measure_memory() {
 	: >/tmp/bench-mem-collect
 	mr=0
 	while [ $mr -lt 3 ]; do
-		m0=$(settled_mem_kib)
+		m0=$(ko_settled_mem_kib)
 		ko_insmod
-		m1=$(settled_mem_kib)
+		m1=$(ko_settled_mem_kib)
 		koracle collect -o - --label bench-memory >/dev/null 2>/tmp/bench-mem.err &
 		col=$!
 		i=0
@@ -201,7 +179,7 @@ measure_memory() {
 			[ $i -le 100 ] || { log "collector did not start: $(cat /tmp/bench-mem.err)"; return 1; }
 			sleep 0.1
 		done
-		m2=$(settled_mem_kib)
+		m2=$(ko_settled_mem_kib)
 		kill -INT $col
 		rc=0
 		wait $col || rc=$?

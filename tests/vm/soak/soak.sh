@@ -80,31 +80,6 @@ sleep_until() {
 	return 1
 }
 
-mem_kib() {
-	awk '$1 == "Slab:" || $1 == "VmallocUsed:" { s += $2 } END { print s }' /proc/meminfo
-}
-
-# Slab + VmallocUsed once the system is quiet: caches dropped, empty slabs
-# released, RCU-freed objects and vfree()s given time; the smallest of
-# three samples.
-settled_mem_kib() {
-	sync
-	echo 3 >/proc/sys/vm/drop_caches
-	# Empty slabs parked on the caches' partial lists go back too.
-	for sh_f in /sys/kernel/slab/*/shrink; do
-		echo 1 >"$sh_f"
-	done 2>/dev/null
-	sleep 2
-	m=''
-	for _ in 1 2 3; do
-		echo 3 >/proc/sys/vm/drop_caches
-		v=$(mem_kib)
-		{ [ -z "$m" ] || [ "$v" -lt "$m" ]; } && m=$v
-		sleep 1
-	done
-	echo "$m"
-}
-
 # Keep what the memory counters are made of at a sample, so that a leak
 # can be told from the system's own churn: the caches by size
 # (/proc/slabinfo: num_objs * objsize), vmalloc pages by caller
@@ -245,7 +220,7 @@ done
 # for good (caches, per-CPU structures) is in both memory samples.
 $HACKBENCH >/dev/null
 hotplug_cycle || exit 1
-mem0=$(settled_mem_kib)
+mem0=$(ko_settled_mem_kib)
 mem_snapshot before
 log "Slab+VmallocUsed before insmod: $mem0 KiB"
 
@@ -312,7 +287,7 @@ log "valid uploads: $(awk '{ s += $1; if ($1 > m) m = $1 } END { printf "%d, %.2
 
 out=$(ko_rmmod) || problem "rmmod failed: $out"
 ko_loaded && problem "koracle still loaded after rmmod"
-mem1=$(settled_mem_kib)
+mem1=$(ko_settled_mem_kib)
 mem_snapshot after
 log "Slab+VmallocUsed after rmmod: $mem1 KiB"
 mem_diff before after
