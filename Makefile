@@ -4,6 +4,10 @@
 #   make check      unit tests (Criterion, ASan/UBSan), the VM tests, then a
 #                   shortened make demo (the whole pipeline, in the VM)
 #   make bench      benchmarks ("bench: NAME VALUE UNIT" lines)
+#   make soak       the module under load, hotplug, uploads and enabled
+#                   toggles in the VM for SOAK_SECONDS (600); one "soak:"
+#                   line, fails on lost accounting, warnings or a leak
+#                   (scripts/soak.sh; not in check)
 #   make style      checkpatch on kmod/ and shared/
 #   make check-debug  the VM tests on a debug kernel built here (KASAN,
 #                   lockdep, kmemleak, UBSAN; scripts/check-debug.sh)
@@ -43,7 +47,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli unit check check-vm check-demo check-debug check-rt vm-test vm-shell bench demo eval-holdout style clean deps fuzz fuzz-build
+.PHONY: all module cli test-modules install uninstall check-dkms unit check check-vm check-demo check-debug check-rt vm-test vm-shell bench soak demo eval-holdout style clean deps fuzz fuzz-build
 
 all: module cli
 
@@ -51,6 +55,7 @@ deps:
 	scripts/install-deps.sh
 
 module:
+	$(if $(wildcard $(KDIR)/Makefile),,$(error no kernel headers at $(KDIR): install linux-headers-amd64 with 'make deps'))
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 cli: $(CLI_BIN)
@@ -76,8 +81,34 @@ $(TEST_BIN): $(TEST_OBJ) $(TEST_LIB_OBJ)
 unit: $(TEST_BIN) $(CLI_BIN)
 	KORACLE_BIN=$(CLI_BIN) ASAN_OPTIONS=detect_leaks=1 $(TEST_BIN) --jobs 1
 
-check-vm: all
+# Test-only modules (tests/kmod/NAME/Kbuild), never part of koracle.ko: built
+# against the same kernel and koracle's exported symbols, put in the VM image.
+TEST_KMOD_DIRS := $(patsubst %/Kbuild,%,$(wildcard tests/kmod/*/Kbuild))
+
+test-modules: module
+	for d in $(TEST_KMOD_DIRS); do \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/$$d \
+			KBUILD_EXTRA_SYMBOLS=$(CURDIR)/Module.symvers modules || exit 1; \
+	done
+
+check-vm: all test-modules
 	scripts/vm-run-tests.sh
+
+# DKMS builds the tree for the packaged headers (host side).
+check-dkms:
+	scripts/check-dkms.sh
+
+# The module into /lib/modules/RELEASE/updates (depmod), the CLI into
+# $(DESTDIR)$(PREFIX)/bin. DKMS is the other way: see dkms.conf.
+PREFIX ?= /usr/local
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	install -D -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/koracle
+
+uninstall:
+	rm -f /lib/modules/$(KVER)/updates/koracle.ko*
+	-depmod -a $(KVER)
+	rm -f $(DESTDIR)$(PREFIX)/bin/koracle
 
 # The whole demo pipeline, shortened, in the VM: collect, train, quantize,
 # upload, live accuracy, replay (kernel == userspace), report.
@@ -90,6 +121,7 @@ check-demo: all
 # cores.
 check: deps
 	$(MAKE) unit
+	$(MAKE) check-dkms
 	$(MAKE) check-vm
 	$(MAKE) check-demo
 
@@ -108,7 +140,7 @@ check-rt:
 	$(MAKE) cli
 	scripts/check-rt.sh
 
-vm-test: all
+vm-test: all test-modules
 	scripts/vm-run-tests.sh $(T)
 
 vm-shell: all
@@ -120,6 +152,13 @@ bench: all
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-step.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-probe.sh
 	KORACLE_BIN=$(CLI_BIN) scripts/bench-train.sh
+	KDIR=$(KDIR) scripts/bench-stack.sh
+
+# The soak (scripts/soak.sh, guest side tests/vm/soak/): not a test, so
+# make check-vm (tests/vm/*.sh) never runs it.
+SOAK_SECONDS ?= 600
+soak: all
+	SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
 
 # The main job, end to end (scripts/demo.sh): collect, train, quantize,
 # upload, live accuracy, report; on this machine if its kernel takes modules,
@@ -163,4 +202,5 @@ fuzz:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	-for d in $(TEST_KMOD_DIRS); do $(MAKE) -C $(KDIR) M=$(CURDIR)/$$d clean; done
 	rm -rf $(BUILD) $(CLI_BIN)

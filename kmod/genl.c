@@ -3,8 +3,9 @@
  * Generic netlink family "koracle" (shared/koracle_genl.h documents every
  * command and attribute) and the collection session it controls.
  *
- * One session at a time, bound to the port and network namespace of the
- * CAP_NET_ADMIN sender of KORACLE_CMD_START. While it runs the probes fill
+ * One session at a time, bound to the port of the sender of
+ * KORACLE_CMD_START (CAP_PERFMON or CAP_SYS_ADMIN, initial network
+ * namespace: koracle_may_collect()). While it runs the probes fill
  * the rings, and a worker (delayed work, every KORACLE_WORKER_MS; the probes
  * never queue or wake it) drains them into KORACLE_CMD_EVENTS batches sent
  * with non-blocking unicast.
@@ -22,9 +23,11 @@
  * full socket). STOP returns before END is sent: its handler runs in the
  * collector's own sendmsg(), so it must never wait for the collector.
  */
+#include <linux/capability.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/netlink.h>
 #include <linux/notifier.h>
@@ -60,7 +63,10 @@ static bool koracle_active;		/* a session runs */
 static bool koracle_port_gone;		/* NETLINK_URELEASE for its port */
 static enum koracle_end_reason koracle_ending;	/* 0, or why it is ending */
 static bool koracle_unloading;		/* no new sessions */
-static bool koracle_enabled = true;	/* sysfs "enabled" */
+static bool koracle_enabled = true;	/* sysfs "enabled"; insmod parameter */
+module_param_named(enabled, koracle_enabled, bool, 0444);
+MODULE_PARM_DESC(enabled,
+		 "attach the probes at load (default 1); /sys/kernel/koracle/enabled changes it later");
 static struct net *koracle_net;		/* session's netns (reference held) */
 static u32 koracle_portid;		/* session's netlink port */
 static u32 koracle_batch;		/* records per EVENTS message */
@@ -187,9 +193,10 @@ static void koracle_session_teardown(void)
 	unsigned int cpu;
 
 	lockdep_assert_held(&koracle_session_lock);
-	koracle_ring_close();
+	koracle_stream_close();
 	for_each_possible_cpu(cpu)
-		koracle_ring_discard(cpu, true);
+		koracle_stream_discard(cpu, true);
+	koracle_stream_free();
 	put_net(koracle_net);
 	koracle_net = NULL;
 	koracle_portid = 0;
@@ -209,7 +216,7 @@ static void koracle_session_end(enum koracle_end_reason reason)
 	lockdep_assert_held(&koracle_session_lock);
 	if (!koracle_active || koracle_ending)
 		return;
-	koracle_ring_close();
+	koracle_stream_close();
 	koracle_ending = reason;
 	mod_delayed_work(system_wq, &koracle_worker, 0);
 }
@@ -256,14 +263,14 @@ static void koracle_session_end_sync(enum koracle_end_reason reason)
 		return;
 	if (!koracle_ending)
 		koracle_ending = reason;
-	koracle_ring_close();
+	koracle_stream_close();
 	if (koracle_port_gone)
 		goto out_teardown;
 
 	ret = koracle_flush(jiffies + msecs_to_jiffies(KORACLE_FLUSH_TIMEOUT_MS));
 	if (ret && koracle_send_failed_soft(ret)) {
 		for_each_possible_cpu(cpu)
-			koracle_ring_discard(cpu, true);
+			koracle_stream_discard(cpu, true);
 		koracle_flush(jiffies + msecs_to_jiffies(KORACLE_END_TIMEOUT_MS));
 	}
 out_teardown:
@@ -310,12 +317,36 @@ out_unlock:
 	mutex_unlock(&koracle_session_lock);
 }
 
+/*
+ * A session streams every task's pid, name and vruntime system-wide: it
+ * needs CAP_PERFMON or CAP_SYS_ADMIN, as perf does for system-wide tracing,
+ * and the initial network namespace (the family is visible in every
+ * namespace for GET_STATS).
+ */
+static int koracle_may_collect(struct genl_info *info)
+{
+	if (!net_eq(genl_info_net(info), &init_net)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "collection only from the initial network namespace");
+		return -EPERM;
+	}
+	if (!perfmon_capable()) {
+		NL_SET_ERR_MSG(info->extack,
+			       "collection needs CAP_PERFMON or CAP_SYS_ADMIN");
+		return -EPERM;
+	}
+	return 0;
+}
+
 static int koracle_cmd_start(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *batch = info->attrs[KORACLE_A_BATCH_RECORDS];
 	unsigned int cpu;
-	int ret = 0;
+	int ret;
 
+	ret = koracle_may_collect(info);
+	if (ret)
+		return ret;
 	mutex_lock(&koracle_session_lock);
 	if (koracle_unloading) {
 		ret = -ESHUTDOWN;
@@ -334,11 +365,18 @@ static int koracle_cmd_start(struct sk_buff *skb, struct genl_info *info)
 		goto out_unlock;
 	}
 
+	/* the drops so far are no session's: before any ring opens */
 	for_each_possible_cpu(cpu) {
 		struct koracle_tx *tx = per_cpu_ptr(&koracle_txs, cpu);
 
 		tx->seq = 0;
 		tx->reported = koracle_ring_dropped(cpu);
+	}
+	ret = koracle_stream_open();
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot allocate the per-CPU rings (ring_records)");
+		goto out_unlock;
 	}
 	koracle_net = get_net(genl_info_net(info));
 	koracle_portid = info->snd_portid;
@@ -346,7 +384,6 @@ static int koracle_cmd_start(struct sk_buff *skb, struct genl_info *info)
 	koracle_port_gone = false;
 	koracle_ending = 0;
 	WRITE_ONCE(koracle_active, true);
-	koracle_ring_open();
 	schedule_delayed_work(&koracle_worker,
 			      msecs_to_jiffies(KORACLE_WORKER_MS));
 out_unlock:
@@ -356,8 +393,11 @@ out_unlock:
 
 static int koracle_cmd_stop(struct sk_buff *skb, struct genl_info *info)
 {
-	int ret = 0;
+	int ret;
 
+	ret = koracle_may_collect(info);
+	if (ret)
+		return ret;
 	mutex_lock(&koracle_session_lock);
 	if (!koracle_active) {
 		NL_SET_ERR_MSG(info->extack, "no collection session is running");
@@ -416,14 +456,13 @@ err_size:
 
 static const struct genl_small_ops koracle_genl_ops[] = {
 	{
+		/* koracle_may_collect() checks the privilege */
 		.cmd = KORACLE_CMD_START,
 		.doit = koracle_cmd_start,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KORACLE_CMD_STOP,
 		.doit = koracle_cmd_stop,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = KORACLE_CMD_GET_STATS,
@@ -456,7 +495,7 @@ static int koracle_netlink_notify(struct notifier_block *nb,
 	if (koracle_active && n->portid == koracle_portid &&
 	    net_eq(n->net, koracle_net)) {
 		koracle_port_gone = true;
-		koracle_ring_close();
+		koracle_stream_close();
 		mod_delayed_work(system_wq, &koracle_worker, 0);
 	}
 	mutex_unlock(&koracle_session_lock);
@@ -473,20 +512,44 @@ bool koracle_genl_enabled(void)
 }
 
 /*
- * The probes feed the encoders only while enabled: a change either way
- * restarts every CPU's predictor, so nothing stale is published while
- * disabled and nothing that missed events predicts after re-enabling.
+ * enabled=0 ends the session and detaches the probes; enabled=1 restarts
+ * every CPU's predictor, then attaches them, so nothing stale is published
+ * and nothing that missed events predicts.
  */
-void koracle_genl_set_enabled(bool on)
+int koracle_genl_set_enabled(bool on)
 {
+	int ret = 0;
+
 	mutex_lock(&koracle_session_lock);
-	if (on != koracle_enabled) {
-		WRITE_ONCE(koracle_enabled, on);
-		if (!on)
-			koracle_session_end(KORACLE_END_DISABLED);
-		koracle_predict_reset_all();
+	if (on == koracle_enabled)
+		goto out_unlock;
+	if (on) {
+		koracle_stream_reset_all();
+		ret = koracle_hooks_attach();
+		if (ret)
+			goto out_unlock;
+		WRITE_ONCE(koracle_enabled, true);
+	} else {
+		WRITE_ONCE(koracle_enabled, false);
+		koracle_session_end(KORACLE_END_DISABLED);
+		koracle_hooks_detach();
+		koracle_stream_reset_all();
 	}
+out_unlock:
 	mutex_unlock(&koracle_session_lock);
+	return ret;
+}
+
+/* The last step of loading: attach the probes if enabled at insmod. */
+int koracle_genl_start(void)
+{
+	int ret = 0;
+
+	mutex_lock(&koracle_session_lock);
+	if (koracle_enabled)
+		ret = koracle_hooks_attach();
+	mutex_unlock(&koracle_session_lock);
+	return ret;
 }
 
 int koracle_genl_init(void)

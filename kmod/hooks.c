@@ -4,15 +4,16 @@
  * sched_wakeup_new, sched_migrate_task and sched_process_exit into events of
  * the streams of the CPUs whose state they change (shared/record.h says
  * which fields mean what per type). Each stream feeds that CPU's predictor
- * and, while a session runs, its ring (ring.c).
+ * and, while a session runs, its ring (stream.c).
  *
  * The sched tracepoints are not exported to modules, so they are looked up by
  * name with for_each_kernel_tracepoint() and attached with
  * tracepoint_probe_register() (samples/trace_events/trace_custom_sched.c).
  *
  * The probes run inside the scheduler (rq locks held, often irqs off): they
- * never allocate, sleep, print, send or wake anything, and they return at
- * once while /sys/kernel/koracle/enabled is 0.
+ * never allocate, sleep, print, send or wake anything. They are attached
+ * only while /sys/kernel/koracle/enabled is 1: disabled, the scheduler runs
+ * no koracle code at all.
  */
 #include <linux/kernel.h>
 #include <linux/sched.h>
@@ -59,9 +60,6 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 {
 	struct koracle_event e = {};
 
-	if (!koracle_genl_enabled())
-		return;
-
 	e.type = KORACLE_EV_SWITCH;
 	e.prev_pid = prev->pid;
 	e.next_pid = next->pid;
@@ -72,7 +70,7 @@ static void koracle_on_switch(bool preempt, struct task_struct *prev,
 	/* a preempted prev waits with the vruntime it leaves with */
 	e.vruntime = prev->se.vruntime;
 	e.weight = koracle_task_weight(prev);
-	koracle_ring_put(smp_processor_id(), &e);
+	koracle_stream_put(smp_processor_id(), &e);
 }
 
 /* A wakeup changes the target CPU's state: it goes into the target's ring. */
@@ -87,19 +85,17 @@ static void koracle_wakeup(struct task_struct *p, u8 type)
 	e.orig_cpu = smp_processor_id();
 	e.dest_cpu = target;
 	koracle_describe(&e, p);
-	koracle_ring_put(target, &e);
+	koracle_stream_put(target, &e);
 }
 
 static void koracle_probe_wakeup(void *data, struct task_struct *p)
 {
-	if (koracle_genl_enabled())
-		koracle_wakeup(p, KORACLE_EV_WAKEUP);
+	koracle_wakeup(p, KORACLE_EV_WAKEUP);
 }
 
 static void koracle_probe_wakeup_new(void *data, struct task_struct *p)
 {
-	if (koracle_genl_enabled())
-		koracle_wakeup(p, KORACLE_EV_WAKEUP_NEW);
+	koracle_wakeup(p, KORACLE_EV_WAKEUP_NEW);
 }
 
 /*
@@ -113,30 +109,24 @@ static void koracle_probe_migrate(void *data, struct task_struct *p,
 	struct koracle_event e = {};
 	unsigned int src = task_cpu(p);
 
-	if (!koracle_genl_enabled())
-		return;
-
 	e.type = KORACLE_EV_MIGRATE;
 	e.next_pid = p->pid;
 	e.orig_cpu = src;
 	e.dest_cpu = dest_cpu;
 	koracle_describe(&e, p);
-	koracle_ring_put(src, &e);
+	koracle_stream_put(src, &e);
 	if ((unsigned int)dest_cpu != src)
-		koracle_ring_put(dest_cpu, &e);
+		koracle_stream_put(dest_cpu, &e);
 }
 
 static void koracle_probe_exit(void *data, struct task_struct *p)
 {
 	struct koracle_event e = {};
 
-	if (!koracle_genl_enabled())
-		return;
-
 	e.type = KORACLE_EV_EXIT;
 	e.next_pid = p->pid;
 	memcpy(e.comm, p->comm, KORACLE_COMM_LEN);
-	koracle_ring_put(smp_processor_id(), &e);
+	koracle_stream_put(smp_processor_id(), &e);
 }
 
 struct koracle_tp {
@@ -162,21 +152,58 @@ static void koracle_tp_lookup(struct tracepoint *tp, void *priv)
 			koracle_tps[i].tp = tp;
 }
 
+static bool koracle_attached;	/* callers serialize: genl.c's session lock */
+
 static void koracle_tp_unregister(unsigned int n)
 {
 	while (n--)
 		WARN_ON_ONCE(tracepoint_probe_unregister(koracle_tps[n].tp,
 							 koracle_tps[n].probe,
 							 NULL));
-	/* No probe may still run (or be about to) once the module text goes. */
+	/* No probe may still run (or be about to) once this returns. */
 	tracepoint_synchronize_unregister();
 }
 
-int koracle_hooks_init(void)
+/* Attach every probe, or none (the error). Process context; may sleep. */
+int koracle_hooks_attach(void)
 {
 	unsigned int i;
 	int ret;
 
+	if (koracle_attached)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(koracle_tps); i++) {
+		ret = tracepoint_probe_register(koracle_tps[i].tp,
+						koracle_tps[i].probe, NULL);
+		if (ret) {
+			pr_err("attaching to tracepoint %s: error %d\n",
+			       koracle_tps[i].name, ret);
+			goto err_unregister;
+		}
+	}
+	koracle_attached = true;
+	return 0;
+
+err_unregister:
+	koracle_tp_unregister(i);
+	return ret;
+}
+
+/* Detach every probe; when this returns none runs any more. May sleep. */
+void koracle_hooks_detach(void)
+{
+	if (!koracle_attached)
+		return;
+	koracle_tp_unregister(ARRAY_SIZE(koracle_tps));
+	koracle_attached = false;
+}
+
+/* Find the tracepoints; nothing is attached yet. */
+int koracle_hooks_init(void)
+{
+	unsigned int i;
+
+	koracle_attached = false;
 	for (i = 0; i < ARRAY_SIZE(koracle_tps); i++)
 		koracle_tps[i].tp = NULL;
 	for_each_kernel_tracepoint(koracle_tp_lookup, NULL);
@@ -187,24 +214,10 @@ int koracle_hooks_init(void)
 			return -ENOENT;
 		}
 	}
-
-	for (i = 0; i < ARRAY_SIZE(koracle_tps); i++) {
-		ret = tracepoint_probe_register(koracle_tps[i].tp,
-						koracle_tps[i].probe, NULL);
-		if (ret) {
-			pr_err("attaching to tracepoint %s: error %d\n",
-			       koracle_tps[i].name, ret);
-			goto err_unregister;
-		}
-	}
 	return 0;
-
-err_unregister:
-	koracle_tp_unregister(i);
-	return ret;
 }
 
 void koracle_hooks_exit(void)
 {
-	koracle_tp_unregister(ARRAY_SIZE(koracle_tps));
+	koracle_hooks_detach();
 }

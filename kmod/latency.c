@@ -57,19 +57,10 @@ void koracle_latency_add(unsigned int cpu, enum koracle_lat which, u64 ns)
 	WRITE_ONCE(h->count[b], h->count[b] + 1);
 }
 
-static void koracle_lat_zero_fn(unsigned int cpu, void *arg)
+/* Start @cpu's @which afresh (a new model). Under @cpu's stream lock. */
+void koracle_latency_zero(unsigned int cpu, enum koracle_lat which)
 {
-	memset(koracle_hist(cpu, *(enum koracle_lat *)arg), 0,
-	       sizeof(struct koracle_hist));
-}
-
-/* Start @which afresh, e.g. for a new model. */
-void koracle_latency_reset(enum koracle_lat which)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		koracle_ring_call(cpu, koracle_lat_zero_fn, &which);
+	memset(koracle_hist(cpu, which), 0, sizeof(struct koracle_hist));
 }
 
 /*

@@ -5,24 +5,31 @@
  * hot path and publishes it with RCU; the probes advance it once per switch
  * and score the list with it just before each switch (shared/predictor.h).
  *
- * Upload. sysfs hands a write() to the bin attribute in pieces of at most a
- * page, each with its file offset, so the blob is staged: a write at offset 0
- * starts a new staging buffer, every further write must continue exactly
- * where the previous one ended. Once the header's total_size is known it
- * bounds the upload; when that many bytes have arrived the blob is copied to
- * an allocation of its own size, checked by koracle_blob_parse() (every field
+ * Upload. Only CAP_SYS_ADMIN may replace what the scheduler runs, whatever
+ * the file's mode. sysfs hands a write() to the bin attribute in pieces of
+ * at most a page, each with its file offset, so the blob is staged: a write
+ * at offset 0 starts a staging buffer owned by that open file, every further
+ * write must come through the same file and continue exactly where the
+ * previous one ended. While one file's upload is under way, any other
+ * writer gets -EBUSY. Once the header's total_size is known it bounds the
+ * upload; when that many bytes have arrived the blob is copied to an
+ * allocation of its own size, checked by koracle_blob_parse() (every field
  * against hard bounds, the CRC, the section table), and only then the
  * per-CPU streaming states are allocated. Any failure returns -EINVAL from
  * the write that completed the blob and logs one line naming the failed
- * check; the running model is untouched. There is one staging buffer: a
- * write at offset 0, by anyone, restarts it, and an upload that stops short
- * of total_size installs nothing (the CLI checks model_info's CRC after).
+ * check; the running model is untouched. sysfs tells no one when a file is
+ * closed, so the staging holds a reference to its file: when that is the
+ * last one, the opener has closed it short of total_size (a truncated blob,
+ * a writer that went away) and the upload is abandoned. It installs nothing
+ * (the CLI checks model_info's CRC after); its buffer is freed by the next
+ * writer or, at the latest, KORACLE_STAGE_CHECK_MS after its last piece.
  *
  * Publication. The model object (blob copy, the parsed struct koracle_qmodel
  * pointing into it, one zeroed streaming state per possible CPU) is complete
- * before rcu_assign_pointer() makes it visible; its states start fresh, the
- * prediction counters restart so model and selector are compared on the same
- * switches, and the old object is freed after a grace period.
+ * before rcu_assign_pointer() makes it visible; its states start fresh, and
+ * the old object is freed after a grace period. The caller then restarts
+ * the prediction counters (koracle_stream_new_model()), so model and
+ * selector are compared on the same switches.
  *
  * Why synchronize_rcu() covers the probes: tracepoint probes run with
  * preemption disabled (__DO_TRACE), and additionally under a raw spinlock
@@ -36,13 +43,18 @@
  * share a byte; states are cache-line aligned apart.
  */
 #include <linux/cache.h>
+#include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 #include <linux/timekeeping.h>
+#include <linux/workqueue.h>
 
 #include "koracle.h"
 #include "blob.h"
@@ -59,11 +71,18 @@ struct koracle_model {
 
 static struct koracle_model __rcu *koracle_model;
 
+/* How often an unfinished upload is checked for a closed file. */
+#define KORACLE_STAGE_CHECK_MS	1000
+
 /* Serializes uploads (staging and publication) and model_info. */
 static DEFINE_MUTEX(koracle_model_lock);
 static u8 *koracle_stage;		/* [KORACLE_BLOB_MAX_SIZE] or NULL */
 static size_t koracle_stage_len;	/* bytes staged so far */
 static size_t koracle_stage_total;	/* header's total_size, 0 unknown */
+static struct file *koracle_stage_owner;	/* uploading file, referenced */
+
+static void koracle_stage_reap_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(koracle_stage_reaper, koracle_stage_reap_fn);
 
 /* Bytes of the header needed to read total_size. */
 #define KORACLE_STAGE_TOTAL_END	(offsetof(struct koracle_blob_hdr, total_size) + \
@@ -152,8 +171,6 @@ static void koracle_model_publish(struct koracle_model *m)
 	lockdep_assert_held(&koracle_model_lock);
 	old = rcu_replace_pointer(koracle_model, m,
 				  lockdep_is_held(&koracle_model_lock));
-	koracle_predict_zero_counts();
-	koracle_latency_reset(KORACLE_LAT_STEP);
 	pr_info("model loaded: crc=0x%08x channels=%u blocks=%u macs=%u\n",
 		m->q.crc, m->q.channels, m->q.blocks, m->q.macs);
 	synchronize_rcu();	/* see the top comment */
@@ -166,20 +183,58 @@ static void koracle_stage_drop(void)
 	koracle_stage = NULL;
 	koracle_stage_len = 0;
 	koracle_stage_total = 0;
+	if (koracle_stage_owner)
+		fput(koracle_stage_owner);
+	koracle_stage_owner = NULL;
+}
+
+/* Ours is the last reference to the uploading file: its opener closed it. */
+static bool koracle_stage_abandoned(void)
+{
+	return file_count(koracle_stage_owner) == 1;
+}
+
+/* Frees an abandoned upload; checks again later while one is under way. */
+static void koracle_stage_reap_fn(struct work_struct *work)
+{
+	mutex_lock(&koracle_model_lock);
+	if (koracle_stage && koracle_stage_abandoned()) {
+		pr_info("model upload abandoned after %zu of %zu bytes\n",
+			koracle_stage_len, koracle_stage_total);
+		koracle_stage_drop();
+	} else if (koracle_stage) {
+		schedule_delayed_work(&koracle_stage_reaper,
+				      msecs_to_jiffies(KORACLE_STAGE_CHECK_MS));
+	}
+	mutex_unlock(&koracle_model_lock);
 }
 
 /*
- * The next piece of an upload: @count bytes at file offset @pos. Returns
- * @count, or -errno (the staging is then dropped).
+ * The next piece of an upload through @file: @count bytes at file offset
+ * @pos. Returns @count, or -errno (the staging is then dropped, unless the
+ * error is that another file's upload runs).
  */
-ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count)
+ssize_t koracle_model_write(struct file *file, const char *buf,
+			    loff_t pos, size_t count, bool *installed)
 {
 	const struct koracle_blob_hdr *hdr;
 	struct koracle_model *m;
 	ssize_t ret = count;
 	int err;
 
+	*installed = false;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	mutex_lock(&koracle_model_lock);
+	if (koracle_stage && koracle_stage_owner != file) {
+		if (!koracle_stage_abandoned()) {
+			ret = -EBUSY;
+			goto out_unlock;
+		}
+		pr_info("model upload abandoned after %zu of %zu bytes\n",
+			koracle_stage_len, koracle_stage_total);
+		koracle_stage_drop();
+	}
 	if (pos == 0) {
 		koracle_stage_drop();
 		koracle_stage = kvmalloc(KORACLE_BLOB_MAX_SIZE, GFP_KERNEL);
@@ -187,6 +242,7 @@ ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count)
 			ret = -ENOMEM;
 			goto out_unlock;
 		}
+		koracle_stage_owner = get_file(file);
 	} else if (!koracle_stage || pos != koracle_stage_len) {
 		pr_warn("model upload refused: write at offset %lld, expected %zu (write the blob sequentially from offset 0)\n",
 			pos, koracle_stage ? koracle_stage_len : 0);
@@ -215,8 +271,12 @@ ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count)
 			goto out_drop;
 		}
 	}
-	if (!koracle_stage_total || koracle_stage_len < koracle_stage_total)
-		goto out_unlock;	/* more to come */
+	if (!koracle_stage_total || koracle_stage_len < koracle_stage_total) {
+		/* more to come, or an abandoned upload to free */
+		mod_delayed_work(system_wq, &koracle_stage_reaper,
+				 msecs_to_jiffies(KORACLE_STAGE_CHECK_MS));
+		goto out_unlock;
+	}
 	if (koracle_stage_len > koracle_stage_total) {
 		pr_warn("model upload refused: %zu bytes written, header total_size is %zu\n",
 			koracle_stage_len, koracle_stage_total);
@@ -230,6 +290,7 @@ ssize_t koracle_model_write(const char *buf, loff_t pos, size_t count)
 		goto out_drop;
 	}
 	koracle_model_publish(m);
+	*installed = true;
 out_drop:
 	koracle_stage_drop();
 out_unlock:
@@ -266,6 +327,7 @@ int koracle_model_init(void)
 	koracle_stage = NULL;
 	koracle_stage_len = 0;
 	koracle_stage_total = 0;
+	koracle_stage_owner = NULL;
 	return 0;
 }
 
@@ -274,6 +336,7 @@ void koracle_model_exit(void)
 {
 	struct koracle_model *m;
 
+	cancel_delayed_work_sync(&koracle_stage_reaper);
 	mutex_lock(&koracle_model_lock);
 	koracle_stage_drop();
 	m = rcu_replace_pointer(koracle_model, NULL,

@@ -5,15 +5,16 @@
  * Every event of CPU c's stream goes through c's predictor
  * (shared/predictor.h: encoder, rules, selector, model, gate, scoring) under
  * c's stream lock, in the critical section that also appends it to c's ring
- * (ring.c), so the predictor sees exactly the ring order and a collected
- * trace replays bit for bit in userspace.
+ * (stream.c), so the predictor sees exactly the ring order and a collected
+ * trace replays bit for bit in userspace. Everything here runs under that
+ * lock but the lockless counter reads.
  *
  * At a SWITCH the prediction that stood just before it (the list after
  * every event since the previous switch) is scored and written into the
  * record; the model's context then advances by the switch. Between switches
  * nothing is predicted: next_pid forms the prediction from the state as it
- * stands when it is read (koracle_predict_next_pid()), so it is always
- * current and costs nothing until someone asks.
+ * stands when it is read (koracle_predict_peek()), so it is always current
+ * and costs nothing until someone asks.
  *
  * Predictors are about 5 KB each, so they are allocated once per possible
  * CPU at init. Nothing in the event path allocates, sleeps, prints or wakes
@@ -28,6 +29,9 @@
 
 #include "koracle.h"
 #include "predictor.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
 
 /*
  * The cost histograms time one switch in KORACLE_LAT_SAMPLE: each timing
@@ -53,7 +57,7 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	struct koracle_predictor *p = koracle_pred(cpu);
 	u32 *tick = per_cpu_ptr(&koracle_lat_tick, cpu);
 	const struct koracle_qmodel *m;
-	u8 slot = KORACLE_SLOT_NONE;
+	u8 slot = KORACLE_SLOT_NONE, pub;
 	u64 start, end;	/* ns, local_clock() */
 	void *state;
 
@@ -63,8 +67,8 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	if (++*tick % KORACLE_LAT_SAMPLE) {
 		if (m)
 			slot = koracle_predictor_model(p, m, state);
-		koracle_predictor_publish(p, slot, e);
-		return;
+		pub = koracle_predictor_publish(p, slot, e);
+		goto out_trace;
 	}
 	if (m) {
 		start = local_clock();
@@ -74,13 +78,16 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	} else {
 		end = local_clock();
 	}
-	koracle_predictor_publish(p, slot, e);
+	pub = koracle_predictor_publish(p, slot, e);
 	/*
 	 * The stream's timestamp, taken just before the encoder ran, starts
 	 * the measurement: one clock read fewer in the scheduler. It can lie
-	 * ahead of this CPU's clock by cross-CPU skew (ring.c): clamp to 0.
+	 * ahead of this CPU's clock by cross-CPU skew (stream.c): clamp to 0.
 	 */
 	koracle_latency_add(cpu, KORACLE_LAT_SWITCH, end - min(end, e->ts_ns));
+out_trace:
+	if (e->flags & KORACLE_RF_PRED)
+		trace_koracle_switch(cpu, &p->enc.point, e, pub);
 }
 
 /*
@@ -93,34 +100,10 @@ void koracle_predict_reset(unsigned int cpu)
 	koracle_model_reset_state(cpu);
 }
 
-static void koracle_predict_reset_fn(unsigned int cpu, void *arg)
-{
-	koracle_predict_reset(cpu);
-}
-
-void koracle_predict_reset_all(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		koracle_ring_call(cpu, koracle_predict_reset_fn, NULL);
-}
-
-static void koracle_zero_fn(unsigned int cpu, void *arg)
+/* Restart @cpu's counters and gate. Caller holds @cpu's stream lock. */
+void koracle_predict_zero(unsigned int cpu)
 {
 	koracle_predictor_zero(koracle_pred(cpu));
-}
-
-/*
- * A new model: compare it and the selector from here on, on equal terms (the
- * counters and the gate).
- */
-void koracle_predict_zero_counts(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu)
-		koracle_ring_call(cpu, koracle_zero_fn, NULL);
 }
 
 /* Lockless snapshot; each counter is exact, the four need not agree. */
@@ -134,33 +117,17 @@ void koracle_predict_counts(unsigned int cpu, struct koracle_pred_counts *c)
 	c->published_hits = READ_ONCE(p->n.published_hits);
 }
 
-struct koracle_peek {
-	struct koracle_feat snap;	/* the list as it stands */
-	s32 pid;
-};
-
-static void koracle_peek_fn(unsigned int cpu, void *arg)
+/*
+ * @cpu's prediction at @now_ns (the stream's clock), -1 none; @snap holds
+ * the list as it stands. Caller holds @cpu's stream lock.
+ */
+s32 koracle_predict_peek(unsigned int cpu, u64 now_ns, struct koracle_feat *snap)
 {
-	struct koracle_peek *pk = arg;
 	const struct koracle_qmodel *m;
 	void *state;
 
 	m = koracle_model_get(cpu, &state);
-	pk->pid = koracle_predictor_peek(koracle_pred(cpu), m, state,
-					 koracle_ring_now(cpu), &pk->snap);
-}
-
-/*
- * @cpu's prediction as it stands now, -1 none: formed under the stream lock
- * from every event so far. Process context (sysfs): the snapshot, about 250
- * bytes, lives on this stack, not the scheduler's.
- */
-s32 koracle_predict_next_pid(unsigned int cpu)
-{
-	struct koracle_peek pk;
-
-	koracle_ring_call(cpu, koracle_peek_fn, &pk);
-	return pk.pid;
+	return koracle_predictor_peek(koracle_pred(cpu), m, state, now_ns, snap);
 }
 
 /* Called after the probes are gone (or before they came). */

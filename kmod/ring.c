@@ -1,36 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU event rings.
+ * Per-CPU event rings: the buffer between a CPU's stream (stream.c) and the
+ * netlink worker (genl.c), while a collection session runs.
  *
- * Each possible CPU c owns one ring of koracle_ring_records fixed-size
- * records (struct koracle_rec, already little endian). Everything that
- * changes c's state is appended to c's ring, also when the event runs on
- * another CPU (a wakeup targeting c runs on the waker's CPU). Producers
- * therefore serialize on c's own leaf raw spinlock and write the record and
- * publish it (release store of @head) inside that critical section: the order
- * of c's ring is the order in which c's state changed (DESIGN.md, "Exact
- * replay"). The lock is a leaf: nothing else is taken under it, and it is
- * taken under the scheduler's rq lock, never the other way round.
- *
- * The same critical section feeds the event to c's feature encoder and
- * predictor (predict.c), before the record is written, whether or not a
- * session runs: the encoder sees exactly the records of c's ring, in ring
- * order, with the same timestamps, so a collected trace replays bit for bit.
- * The lock is therefore "c's stream lock"; predict.c and model.c take it
- * through koracle_ring_call() to reset or read what it protects.
- *
- * Producing is switched per CPU (@open, under the lock), so that opening a
- * session can reset c's encoder and open c's ring in one critical section:
- * the first record of c's stream is the first event the fresh encoder saw.
+ * CPU c's ring holds koracle_ring_records fixed-size records (struct
+ * koracle_rec, already little endian). The producer side, everything but
+ * the lockless readers below, runs under c's stream lock: the record is
+ * written and published (release store of @head) inside the critical
+ * section that applied the event, so the ring's order is the stream's.
  *
  * The only consumer is the genl worker. It reads without the lock: acquire
  * load of @head, copy, release store of @tail. A full ring drops the new
  * record and counts it; producers never wait for the consumer.
- *
- * Timestamps are local_clock() of the writing CPU, which need not agree with
- * the other CPUs' clocks; where skew would make a stream's time go backwards,
- * the record gets its predecessor's time instead, so @ts_ns never decreases
- * within a stream (the order, not the clock, is the ground truth).
  *
  * @head and @tail are free-running u32 counters; @head - @tail is the fill
  * level (at most koracle_ring_records <= 2^20, so no ambiguity on wrap).
@@ -39,8 +20,6 @@
 #include <linux/log2.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
-#include <linux/sched/clock.h>
-#include <linux/spinlock.h>
 #include <linux/topology.h>
 #include <linux/vmalloc.h>
 
@@ -53,17 +32,17 @@
 unsigned int koracle_ring_records = KORACLE_RING_DEFAULT;
 module_param_named(ring_records, koracle_ring_records, uint, 0444);
 MODULE_PARM_DESC(ring_records,
-		 "records per CPU ring, power of two in [16, 1048576] (default 65536)");
+		 "records per CPU ring while collecting, power of two in [16, 1048576] (default 65536)");
 
 struct koracle_ring {
-	raw_spinlock_t lock;	/* serializes producers of this CPU's stream */
-	u32 head;		/* records published (free-running); @lock */
+	u32 head;		/* records published (free-running); producer */
 	u32 tail;		/* records consumed (free-running); consumer */
-	u64 events;		/* records written since load; @lock */
-	u64 dropped;		/* records lost since load (full ring); @lock */
-	u64 last_ts;		/* ns, newest event's @ts_ns; @lock */
-	bool open;		/* a session takes records; @lock */
-	struct koracle_rec *recs;	/* [koracle_ring_records] */
+	/* written by the producer, read locklessly: WRITE_ONCE/READ_ONCE */
+	u64 events;		/* records written since load */
+	u64 dropped;		/* records lost since load (full ring) */
+	bool open;		/* a session takes records; producer */
+	/* [koracle_ring_records] while a session has rings, else NULL */
+	struct koracle_rec *recs;
 };
 
 static DEFINE_PER_CPU_SHARED_ALIGNED(struct koracle_ring, koracle_rings);
@@ -73,107 +52,82 @@ static inline struct koracle_ring *koracle_ring(unsigned int cpu)
 	return per_cpu_ptr(&koracle_rings, cpu);
 }
 
-/*
- * Feed @e to @cpu's stream: timestamp it, apply it to @cpu's encoder and
- * predictor (which fill a SWITCH's prediction fields), and append it to the
- * ring if a session runs. Called from the probes: irqs may be on or off, the
- * rq lock may be held. @e->ts_ns is taken under the lock so that each
- * stream's timestamps follow its order.
- */
-void koracle_ring_put(unsigned int cpu, struct koracle_event *e)
+/* Producer: append @e to @cpu's ring if it is open; drop it if full. */
+void koracle_ring_append(unsigned int cpu, const struct koracle_event *e)
 {
-	struct koracle_ring *r;
-	unsigned long flags;
+	struct koracle_ring *r = koracle_ring(cpu);
 	u32 head, tail;
 
-	/* a probe may not print under the rq lock: no WARN here */
-	if (unlikely(cpu >= nr_cpu_ids))
-		return;
-	r = koracle_ring(cpu);
-	e->cpu = cpu;
-
-	raw_spin_lock_irqsave(&r->lock, flags);
-	e->ts_ns = max(local_clock(), r->last_ts);
-	r->last_ts = e->ts_ns;
-	koracle_predict_event(cpu, e);
 	if (!r->open)
-		goto out_unlock;
+		return;
 	head = r->head;
 	/* Pairs with the consumer's release of @tail: its reads are done. */
 	tail = smp_load_acquire(&r->tail);
 	if (head - tail >= koracle_ring_records) {
-		r->dropped++;
-	} else {
-		koracle_rec_encode(&r->recs[head & (koracle_ring_records - 1)],
-				   e);
-		/* Pairs with koracle_ring_avail(): the record is complete. */
-		smp_store_release(&r->head, head + 1);
-		r->events++;
+		WRITE_ONCE(r->dropped, r->dropped + 1);
+		return;
 	}
-out_unlock:
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	koracle_rec_encode(&r->recs[head & (koracle_ring_records - 1)], e);
+	/* Pairs with koracle_ring_avail(): the record is complete. */
+	smp_store_release(&r->head, head + 1);
+	WRITE_ONCE(r->events, r->events + 1);
 }
 
-u64 koracle_ring_now(unsigned int cpu)
+/* Producer: forget what the ring holds, without counting it. */
+void koracle_ring_reset(unsigned int cpu)
 {
 	struct koracle_ring *r = koracle_ring(cpu);
 
-	lockdep_assert_held(&r->lock);
-	return max(local_clock(), r->last_ts);
+	/* As in consume(): the slots may be reused. */
+	smp_store_release(&r->tail, r->head);
 }
 
-/* Run @fn(@cpu, @arg) under @cpu's stream lock (irqs off). */
-void koracle_ring_call(unsigned int cpu, void (*fn)(unsigned int, void *),
-		       void *arg)
+/* Producer: take records (@open, only with a ring) or stop taking them. */
+void koracle_ring_set_open(unsigned int cpu, bool open)
 {
 	struct koracle_ring *r = koracle_ring(cpu);
-	unsigned long flags;
 
-	raw_spin_lock_irqsave(&r->lock, flags);
-	fn(cpu, arg);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
+	r->open = open && r->recs;
 }
 
-/*
- * Start producing. Called with the session lock held and producers stopped
- * (every @open false), so the consumer side is idle: anything left over from
- * an earlier session is discarded without counting it. Each CPU's encoder
- * and model state restart in the critical section that opens its ring.
- */
-void koracle_ring_open(void)
+/* Producer: throw away what is queued, counting it as dropped if asked. */
+void koracle_ring_discard(unsigned int cpu, bool count_as_dropped)
 {
-	unsigned long flags;
-	unsigned int cpu;
+	struct koracle_ring *r = koracle_ring(cpu);
+	u32 head = r->head;
 
-	for_each_possible_cpu(cpu) {
-		struct koracle_ring *r = koracle_ring(cpu);
-
-		raw_spin_lock_irqsave(&r->lock, flags);
-		/* As in consume(): the slots may be reused. */
-		smp_store_release(&r->tail, r->head);
-		koracle_predict_reset(cpu);
-		r->open = true;
-		raw_spin_unlock_irqrestore(&r->lock, flags);
-	}
+	if (count_as_dropped)
+		WRITE_ONCE(r->dropped, r->dropped + (head - r->tail));
+	/* As in consume(): the slots may be reused. */
+	smp_store_release(&r->tail, head);
 }
 
-/*
- * Stop producing. Once a CPU's @open is cleared under its lock no producer
- * appends to that ring any more: afterwards the rings only shrink. Does not
- * sleep (the netlink notifier calls it too).
- */
-void koracle_ring_close(void)
+/* Process context (the stream's ring lock): @cpu has a ring. */
+bool koracle_ring_allocated(unsigned int cpu)
 {
-	unsigned long flags;
-	unsigned int cpu;
+	return koracle_ring(cpu)->recs;
+}
 
-	for_each_possible_cpu(cpu) {
-		struct koracle_ring *r = koracle_ring(cpu);
+/* Process context, with the ring closed: give @cpu a ring if it has none. */
+int koracle_ring_alloc(unsigned int cpu)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
 
-		raw_spin_lock_irqsave(&r->lock, flags);
-		r->open = false;
-		raw_spin_unlock_irqrestore(&r->lock, flags);
-	}
+	if (r->recs)
+		return 0;
+	r->recs = vzalloc_node(array_size(koracle_ring_records,
+					  sizeof(*r->recs)),
+			       cpu_to_node(cpu));
+	return r->recs ? 0 : -ENOMEM;
+}
+
+/* Process context, with the ring closed: the producers never touch it. */
+void koracle_ring_free(unsigned int cpu)
+{
+	struct koracle_ring *r = koracle_ring(cpu);
+
+	vfree(r->recs);
+	r->recs = NULL;
 }
 
 /* Consumer: records ready in @cpu's ring. */
@@ -209,26 +163,6 @@ void koracle_ring_consume(unsigned int cpu, unsigned int n)
 	smp_store_release(&r->tail, r->tail + n);
 }
 
-/*
- * Consumer: throw away everything queued, e.g. when the collector is gone.
- * With @count_as_dropped the records are added to the drop counter (they
- * were produced for a live session but could not be delivered).
- */
-void koracle_ring_discard(unsigned int cpu, bool count_as_dropped)
-{
-	struct koracle_ring *r = koracle_ring(cpu);
-	unsigned long flags;
-	u32 head;
-
-	raw_spin_lock_irqsave(&r->lock, flags);
-	head = r->head;
-	if (count_as_dropped)
-		r->dropped += head - r->tail;
-	/* As in consume(): the slots may be reused. */
-	smp_store_release(&r->tail, head);
-	raw_spin_unlock_irqrestore(&r->lock, flags);
-}
-
 u64 koracle_ring_events(unsigned int cpu)
 {
 	return READ_ONCE(koracle_ring(cpu)->events);
@@ -239,18 +173,7 @@ u64 koracle_ring_dropped(unsigned int cpu)
 	return READ_ONCE(koracle_ring(cpu)->dropped);
 }
 
-void koracle_ring_exit(void)
-{
-	unsigned int cpu;
-
-	for_each_possible_cpu(cpu) {
-		struct koracle_ring *r = koracle_ring(cpu);
-
-		vfree(r->recs);
-		r->recs = NULL;
-	}
-}
-
+/* Checks the ring_records parameter; rings come with sessions (stream.c). */
 int koracle_ring_init(void)
 {
 	unsigned int cpu;
@@ -265,26 +188,7 @@ int koracle_ring_init(void)
 		       koracle_ring_records, KORACLE_RING_MIN, KORACLE_RING_MAX);
 		return -EINVAL;
 	}
-
-	for_each_possible_cpu(cpu) {
-		struct koracle_ring *r = koracle_ring(cpu);
-
-		raw_spin_lock_init(&r->lock);
-		r->head = 0;
-		r->tail = 0;
-		r->events = 0;
-		r->dropped = 0;
-		r->last_ts = 0;
-		r->open = false;
-		r->recs = vzalloc_node(array_size(koracle_ring_records,
-						  sizeof(*r->recs)),
-				       cpu_to_node(cpu));
-		if (!r->recs)
-			goto err_free_rings;
-	}
+	for_each_possible_cpu(cpu)
+		memset(koracle_ring(cpu), 0, sizeof(struct koracle_ring));
 	return 0;
-
-err_free_rings:
-	koracle_ring_exit();
-	return -ENOMEM;
 }

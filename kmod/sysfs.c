@@ -2,8 +2,9 @@
 /*
  * /sys/kernel/koracle: one value per file (Documentation/filesystems/sysfs.rst).
  *
- *   enabled        rw  1: collection sessions may run; writing 0 stops the
- *                      producers and ends a running session (END(DISABLED))
+ *   enabled        rw  1: the probes are attached, predictions run and
+ *                      collection sessions may run; writing 0 ends a running
+ *                      session (END(DISABLED)) and detaches the probes
  *   events         ro  records produced since load, all CPUs
  *   dropped        ro  records lost since load, all CPUs
  *   model          wo  (root, binary) a weight blob: validated, then it
@@ -19,15 +20,19 @@
  *   cpuN/next_pid  ro  CPU N's predicted next task, formed when read from
  *                      every event of its stream so far: with a model the
  *                      gate's choice of the model's and the selector's
- *                      pick (predict.c), else the selector's; -1 none
- *   cpuN/next_comm ro  that task's name, looked up now; empty if none/gone
+ *                      pick (predict.c), else the selector's; in the
+ *                      reader's pid namespace; -1 none, or a task the
+ *                      reader may not see (koracle_next_for_reader())
+ *   cpuN/next_comm ro  that task's name, looked up now; empty if none
  *   cpuN/{predictions,hits,baseline_hits,published_hits}
  *                  ro  CPU N's share of the totals
  *
  * One cpuN directory per possible CPU, so the set does not change with CPU
  * hotplug.
  */
+#include <linux/capability.h>
 #include <linux/cpumask.h>
+#include <linux/cred.h>
 #include <linux/kobject.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
@@ -66,8 +71,8 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 	ret = kstrtobool(buf, &on);
 	if (ret)
 		return ret;
-	koracle_genl_set_enabled(on);
-	return count;
+	ret = koracle_genl_set_enabled(on);
+	return ret ? ret : count;
 }
 
 static ssize_t events_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -154,7 +159,13 @@ static ssize_t model_write(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t pos,
 			   size_t count)
 {
-	return koracle_model_write(buf, pos, count);
+	bool installed;
+	ssize_t ret;
+
+	ret = koracle_model_write(file, buf, pos, count, &installed);
+	if (installed)
+		koracle_stream_new_model();
+	return ret;
 }
 
 static struct kobj_attribute koracle_attr_enabled = __ATTR_RW_MODE(enabled, 0644);
@@ -211,36 +222,67 @@ static ssize_t cpu_dropped_show(struct kobject *kobj,
 			  koracle_ring_dropped(koracle_dir_cpu(kobj)));
 }
 
+/*
+ * CPU @cpu's prediction as the reader may see it: *@nr its pid in the
+ * reader's pid namespace and @comm its name, or -1 and "". A prediction
+ * names another user's task and tells when it runs, so only a reader with
+ * CAP_PERFMON or CAP_SYS_ADMIN (as perf asks for system-wide tracing) sees
+ * every task; any other reader only its own tasks (same real uid), and no
+ * one a task outside their pid namespace. pid 0 is the CPU's idle task,
+ * which has no struct pid: privileged readers only.
+ */
+struct koracle_next {
+	pid_t nr;
+	char comm[TASK_COMM_LEN];
+};
+
+static void koracle_next_for_reader(unsigned int cpu,
+				    struct koracle_next *n)
+{
+	s32 pid = koracle_stream_next_pid(cpu);
+	bool privileged = perfmon_capable();
+	struct task_struct *t;
+	struct pid *p;
+
+	n->nr = -1;
+	n->comm[0] = '\0';
+	if (pid == 0 && privileged) {
+		n->nr = 0;
+		snprintf(n->comm, sizeof(n->comm), "swapper/%u", cpu);
+	}
+	if (pid <= 0)
+		return;
+	rcu_read_lock();
+	p = find_pid_ns(pid, &init_pid_ns);
+	t = pid_task(p, PIDTYPE_PID);
+	if (t && (privileged || uid_eq(task_uid(t), current_uid()))) {
+		n->nr = pid_nr_ns(p, task_active_pid_ns(current)) ?: -1;
+		if (n->nr > 0)
+			get_task_comm(n->comm, t);
+	}
+	rcu_read_unlock();
+}
+
 static ssize_t cpu_next_pid_show(struct kobject *kobj,
 				 struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%d\n",
-			  koracle_predict_next_pid(koracle_dir_cpu(kobj)));
+	struct koracle_next n;
+
+	koracle_next_for_reader(koracle_dir_cpu(kobj), &n);
+	return sysfs_emit(buf, "%d\n", n.nr);
 }
 
 /*
  * The predicted task's name, looked up at read time (a second prediction:
- * it may name a later task than a next_pid read just before). pid 0 is
- * this CPU's idle task, which has no struct pid.
+ * it may name a later task than a next_pid read just before).
  */
 static ssize_t cpu_next_comm_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	unsigned int cpu = koracle_dir_cpu(kobj);
-	s32 pid = koracle_predict_next_pid(cpu);
-	char comm[TASK_COMM_LEN] = "";
-	struct task_struct *t;
+	struct koracle_next n;
 
-	if (pid == 0)
-		return sysfs_emit(buf, "swapper/%u\n", cpu);
-	if (pid > 0) {
-		rcu_read_lock();
-		t = pid_task(find_pid_ns(pid, &init_pid_ns), PIDTYPE_PID);
-		if (t)
-			get_task_comm(comm, t);
-		rcu_read_unlock();
-	}
-	return sysfs_emit(buf, "%s\n", comm);
+	koracle_next_for_reader(koracle_dir_cpu(kobj), &n);
+	return sysfs_emit(buf, "%s\n", n.comm);
 }
 
 static ssize_t cpu_predictions_show(struct kobject *kobj,

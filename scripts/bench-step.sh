@@ -37,7 +37,7 @@ import() { # DIR FILE...
 	mkdir -p "$dir"
 	for f in "$@"; do
 		name=$(basename "$f"); name=${name%%.*}
-		"$bin" import --format ftrace "$f" -o "$dir/$name.ktr" >/dev/null 2>&1
+		"$bin" import --format ftrace "$f" -o "$dir/$name.kot" >/dev/null 2>&1
 	done
 }
 
@@ -46,12 +46,12 @@ if [ $# -ge 1 ]; then
 	shift
 else
 	import "$tmp/fx" "$top"/tests/fixtures/*.gz
-	"$bin" train "$tmp"/fx/*.ktr -o "$tmp/model" --epochs 5 >/dev/null 2>&1
+	"$bin" train "$tmp"/fx/*.kot -o "$tmp/model" --epochs 5 >/dev/null 2>&1
 	"$bin" quantize "$tmp/model" -o "$tmp/blob" >/dev/null
 	blob=$tmp/blob
 fi
 if [ $# -eq 0 ]; then
 	[ -d "$tmp/fx" ] || import "$tmp/fx" "$top"/tests/fixtures/*.gz
-	set -- "$tmp"/fx/*.ktr
+	set -- "$tmp"/fx/*.kot
 fi
 "$tmp/bench_step" "$blob" "$@"

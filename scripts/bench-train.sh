@@ -23,11 +23,11 @@ fixtures=("$top"/tests/fixtures/*.gz)
 [ ${#fixtures[@]} -ge 2 ] || { echo "bench-train: need at least 2 fixtures in tests/fixtures" >&2; exit 1; }
 for f in "${fixtures[@]}"; do
 	name=$(basename "$f" .gz)
-	"$bin" import --format ftrace "$f" -o "$tmp/${name%%.*}.ktr" 2>/dev/null
+	"$bin" import --format ftrace "$f" -o "$tmp/${name%%.*}.kot" 2>/dev/null
 done
 
 # patience = epochs: every epoch runs, so both trainers do the same steps
-"$bin" train "$tmp"/*.ktr -o "$tmp/model" --epochs "$epochs" --patience "$epochs" \
+"$bin" train "$tmp"/*.kot -o "$tmp/model" --epochs "$epochs" --patience "$epochs" \
 	--threads "$threads" --export-windows "$tmp/windows" >"$tmp/train.txt" 2>"$tmp/train.err" ||
 	{ cat "$tmp/train.err" >&2; exit 1; }
 wps=$(sed -n 's/.* windows_per_s=\([0-9.]*\).*/\1/p' "$tmp/train.txt")

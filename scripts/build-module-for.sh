@@ -5,15 +5,17 @@
 #
 #   scripts/build-module-for.sh KDIR OUTDIR [SRCDIR]
 #
-# SRCDIR defaults to the top of the tree (Kbuild, kmod/, shared/). Only
-# sources are copied: objects of another kernel's build must not come along.
+# SRCDIR defaults to the top of the tree: koracle.ko, then the test-only
+# modules of tests/kmod/ against its Module.symvers (OUTDIR/tests/kmod/NAME/,
+# where scripts/mkinitramfs.sh looks for them). Only sources are copied:
+# objects of another kernel's build must not come along.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 KDIR OUTDIR [SRCDIR]" >&2; exit 2; }
 kdir=$1 out=$2 src=${3:-$top}
 paths=.
-[ $# -ge 3 ] || paths='Kbuild kmod shared'
+[ $# -ge 3 ] || paths='Kbuild kmod shared include tests/kmod'
 [ -f "$kdir/Makefile" ] || { echo "build-module-for: no kernel tree at $kdir" >&2; exit 1; }
 
 rm -rf "$out"
@@ -29,4 +31,15 @@ make -C "$kdir" M="$out" modules >"$out/build.log" 2>&1 || {
 	echo "build-module-for: building $src against $kdir failed" >&2
 	exit 1
 }
+if [ $# -lt 3 ]; then
+	for d in "$out"/tests/kmod/*/; do
+		[ -f "$d/Kbuild" ] || continue
+		make -C "$kdir" M="${d%/}" KBUILD_EXTRA_SYMBOLS="$out/Module.symvers" \
+			modules >>"$out/build.log" 2>&1 || {
+			cat "$out/build.log" >&2
+			echo "build-module-for: building $d against $kdir failed" >&2
+			exit 1
+		}
+	done
+fi
 echo "$out"

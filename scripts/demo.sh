@@ -42,6 +42,8 @@ done
 [ -n "$out" ] || { [ $short = 1 ] && out=$top/build/demo-short || out=$top/build/demo; }
 mkdir -p "$out"
 out=$(realpath "$out")
+# what the demo prints: relative to where it runs (the checkout, for make)
+shown=$(realpath --relative-to="$PWD" "$out")
 
 # The workload lists (DEMO_TRAINED, DEMO_UNSEEN) for this length.
 # shellcheck disable=SC2034 # read by workloads.sh
@@ -154,10 +156,10 @@ step "2/5 training on the shipped ftrace fixtures, evaluating on the module's tr
 mkdir -p "$out/fixtures"
 for f in "$top"/tests/fixtures/*.gz; do
 	name=$(basename "$f")
-	"$bin" import --format ftrace "$f" -o "$out/fixtures/${name%%.*}.ktr" \
+	"$bin" import --format ftrace "$f" -o "$out/fixtures/${name%%.*}.kot" \
 		>/dev/null 2>"$out/import.log" || { cat "$out/import.log" >&2; die "import of $f failed"; }
 done
-"$bin" train "$out"/fixtures/*.ktr "${epochs[@]}" -o "$out/model-fixtures.kom" 2>&1 |
+"$bin" train "$out"/fixtures/*.kot "${epochs[@]}" -o "$out/model-fixtures.kom" 2>&1 |
 	grep '^train: model=' | sed 's/^/demo:   /' || true
 "$bin" eval --model "$out/model-fixtures.kom" "${traces[@]}" | sed 's/^/demo:   /'
 "$bin" eval --model "$out/model-fixtures.kom" "${traces[@]}" --json >"$out/eval-transfer.json"
@@ -165,14 +167,14 @@ done
 # --- 3. retrain with the module's traces, quantize -------------------------
 step "3/5 training again with the module's traces (kernel-only features on), quantizing"
 fx=()
-for f in "$out"/fixtures/*.ktr; do
-	[ "$(basename "$f")" = mixed-io.ktr ] || fx+=("$f")
+for f in "$out"/fixtures/*.kot; do
+	[ "$(basename "$f")" = mixed-io.kot ] || fx+=("$f")
 done
 calib=()
 for t in "${traces[@]}"; do
 	calib+=(--calib "$t")
 done
-"$bin" train "${fx[@]}" "${traces[@]}" --val "$out/fixtures/mixed-io.ktr" "${epochs[@]}" \
+"$bin" train "${fx[@]}" "${traces[@]}" --val "$out/fixtures/mixed-io.kot" "${epochs[@]}" \
 	-o "$out/model.kom" 2>&1 | grep '^train: model=' | sed 's/^/demo:   /' || true
 "$bin" quantize "$out/model.kom" -o "$out/demo.kob" "${calib[@]}" | sed 's/^/demo:   /'
 
@@ -199,7 +201,7 @@ for name in "${live[@]}"; do
 	esac
 done
 "$bin" eval --model "$out/demo.kob" "${live_traces[@]}" --json >"$out/eval-live.json"
-KORACLE_BIN=$bin "$top/scripts/bench-step.sh" "$out/demo.kob" "$out"/fixtures/*.ktr \
+KORACLE_BIN=$bin "$top/scripts/bench-step.sh" "$out/demo.kob" "$out"/fixtures/*.kot \
 	>"$out/bench-native.txt" || die "scripts/bench-step.sh failed"
 opts=()
 for name in "${trained[@]}"; do
@@ -211,8 +213,8 @@ done
 step "summary (live traces replayed through the kernel's integer code; live = sysfs; step = debugfs; overhead = wall time loaded / absent)"
 "$bin" report --eval "$out/eval-live.json" --bench "$out/live/bench.txt" \
 	--bench "$out/bench-native.txt" "${opts[@]}" --title "koracle demo: $where_text" \
-	-o "$out/report"
+	-o "$shown/report"
 [ -s "$out/report/report.md" ] || die "koracle report wrote no $out/report/report.md"
 [ "$(head -c 8 "$out/report/report.png" | od -A n -t x1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
 	die "$out/report/report.png is not a PNG"
-step "done; everything is in $out"
+step "done; everything is in $shown"

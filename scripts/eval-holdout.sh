@@ -22,7 +22,7 @@ import() { # DIR FILE...
 	shift
 	for f in "$@"; do
 		name=$(basename "$f"); name=${name%%.*}
-		"$bin" import --format ftrace "$f" -o "$dir/$name.ktr" 2>/dev/null
+		"$bin" import --format ftrace "$f" -o "$dir/$name.kot" 2>/dev/null
 	done
 }
 import "$tmp/fx" "$top"/tests/fixtures/*.gz
@@ -40,13 +40,13 @@ for t in json.load(open(sys.argv[2]))["traces"]:
 PY
 }
 
-for f in "$tmp"/fx/*.ktr; do
-	mapfile -t train < <(ls "$tmp"/fx/*.ktr | grep -vx "$f")
+for f in "$tmp"/fx/*.kot; do
+	mapfile -t train < <(ls "$tmp"/fx/*.kot | grep -vx "$f")
 	"$bin" train "${train[@]}" -o "$tmp/m" "$@" >/dev/null 2>&1
 	"$bin" eval --model "$tmp/m" "$f" --json >"$tmp/e.json"
 	row fixture "$tmp/e.json"
 done | tee "$tmp/rows"
-"$bin" train "$tmp"/fx/*.ktr -o "$tmp/m" "$@" >/dev/null 2>&1
-"$bin" eval --model "$tmp/m" "$tmp"/ho/*.ktr --json >"$tmp/e.json"
+"$bin" train "$tmp"/fx/*.kot -o "$tmp/m" "$@" >/dev/null 2>&1
+"$bin" eval --model "$tmp/m" "$tmp"/ho/*.kot --json >"$tmp/e.json"
 row heldout "$tmp/e.json" | tee -a "$tmp/rows"
 awk '{ m[$1] += $8; n[$1]++ } END { for (s in m) printf "mean margin %s %+.1f points over %d traces\n", s, m[s] / n[s], n[s] }' "$tmp/rows"

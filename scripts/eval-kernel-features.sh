@@ -17,16 +17,16 @@ traces=("$@")
 	{ echo "eval-kernel-features: need at least 2 module traces (run make demo)" >&2; exit 1; }
 for f in "$top"/tests/fixtures/*.gz; do
 	name=$(basename "$f"); name=${name%%.*}
-	"$bin" import --format ftrace "$f" -o "$tmp/$name.ktr" 2>/dev/null
+	"$bin" import --format ftrace "$f" -o "$tmp/$name.kot" 2>/dev/null
 done
-mv "$tmp/mixed-io.ktr" "$tmp/val.ktr"
+mv "$tmp/mixed-io.kot" "$tmp/val.kot"
 
 for t in "${traces[@]}"; do
 	mapfile -t others < <(printf '%s\n' "${traces[@]}" | grep -vxF "$t")
 	for mode in with without; do
 		flag=()
 		[ $mode = without ] && flag=(--no-kernel-features)
-		"$bin" train $(ls "$tmp"/*.ktr | grep -v /val.ktr) "${others[@]}" --val "$tmp/val.ktr" \
+		"$bin" train $(ls "$tmp"/*.kot | grep -v /val.kot) "${others[@]}" --val "$tmp/val.kot" \
 			"${flag[@]}" -o "$tmp/m.kom" >/dev/null 2>&1
 		"$bin" eval --model "$tmp/m.kom" "$t" --json | python3 -c "
 import json, sys

@@ -14,16 +14,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config linux-headers-amd64 kmod
 libnl-3-dev libnl-genl-3-dev libblis-dev libblis-openmp-dev libcriterion-dev zlib1g-dev
 qemu-system-x86 busybox-static cpio gzip rt-tests python3 libjson-c-dev gnuplot-nox
-clang"
+clang dkms"
 
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 updated=0
 
-# install_missing [--no-install-recommends] PKG...
+# install_missing PKG...: only what is listed (QEMU's recommends alone are
+# hundreds of MB).
 install_missing() {
-	opts=
-	[ "$1" != --no-install-recommends ] || { opts=$1; shift; }
 	missing=
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -36,7 +35,7 @@ install_missing() {
 		updated=1
 	fi
 	# shellcheck disable=SC2086 # a list of package names
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $opts $missing
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 }
 
 # shellcheck disable=SC2086 # a list of package names
@@ -48,10 +47,10 @@ for lane in "$@"; do
 		# The source of the series linux-headers-amd64 points at (6.1 on
 		# Debian 12), resolved now that the headers are in.
 		series=$(KORACLE_DEBIAN_KERNEL=1 "$top/scripts/kernel-version.sh" | cut -d. -f1,2)
-		install_missing --no-install-recommends "linux-source-$series" \
+		install_missing "linux-source-$series" \
 			bc bison flex libelf-dev libssl-dev xz-utils
 		;;
-	rt) install_missing --no-install-recommends linux-headers-rt-amd64 ;;
+	rt) install_missing linux-headers-rt-amd64 ;;
 	*) echo "install-deps: unknown lane '$lane' (debug, rt)" >&2; exit 2 ;;
 	esac
 done

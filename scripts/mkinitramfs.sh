@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build the VM tests' initramfs: busybox (static) with its applet links,
 # koracle.ko, the koracle CLI and hackbench with every shared library they
-# load, the VM tests and bench scripts, weight blobs for the model tests
+# load, the VM tests, bench and soak scripts, weight blobs for the model tests
 # (/data, scripts/vm-blobs.sh), an unprivileged user, and /init
 # (scripts/vm-init). Written to build/vm/initramfs.cpio.gz unless -o says;
 # each --data FILE is copied into the image's /data as well.
@@ -60,6 +60,8 @@ done
 # (including the loader) to the same paths inside the image.
 copy_prog() {
 	src=$1 dst=$2
+	# never through a busybox applet link: that would overwrite busybox
+	rm -f "$root/$dst"
 	cp "$src" "$root/$dst"
 	ldd "$src" 2>/dev/null | awk '
 		/=> \// { print $3 }
@@ -73,7 +75,16 @@ copy_prog "$cli" /bin/koracle
 copy_prog "$hackbench" /usr/bin/hackbench
 # util-linux's chrt: busybox has none (tests/vm/predict-current.sh)
 copy_prog "$(command -v chrt)" /usr/bin/chrt
+# util-linux's setpriv and unshare: capability sets and namespaces for the
+# privilege tests (tests/vm/privilege-*.sh)
+copy_prog "$(command -v setpriv)" /usr/bin/setpriv
+copy_prog "$(command -v unshare)" /usr/bin/unshare
 cp "$ko" "$root/koracle.ko"
+# test-only modules (make test-modules), same kernel as koracle.ko
+mkdir -p "$root/test-modules"
+for t in "$(dirname "$ko")"/tests/kmod/*/*.ko; do
+	[ -f "$t" ] && cp "$t" "$root/test-modules/"
+done
 
 # Weight blobs for the model tests and the bench, trained and quantized here
 # by the same CLI (scripts/vm-blobs.sh), and the malformed-blob maker. A
@@ -93,7 +104,7 @@ done
 cp "$top/scripts/vm-init" "$root/init"
 chmod 0755 "$root/init"
 cp "$top"/tests/vm/*.sh "$root/tests/" 2>/dev/null || true
-for d in lib bench demo selftest; do
+for d in lib bench demo soak selftest; do
 	[ -d "$top/tests/vm/$d" ] && cp -r "$top/tests/vm/$d" "$root/tests/"
 done
 chmod -R a+rX "$root/tests"

@@ -30,24 +30,24 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/fx" "$tmp/ho"
 for f in "$top"/tests/fixtures/*.gz; do
 	n=$(basename "$f"); n=${n%%.*}
-	"$bin" import --format ftrace "$f" -o "$tmp/fx/$n.ktr" >/dev/null 2>&1
+	"$bin" import --format ftrace "$f" -o "$tmp/fx/$n.kot" >/dev/null 2>&1
 done
 for f in "$top"/tests/fixtures/heldout/*.gz; do
 	n=$(basename "$f"); n=${n%%.*}
-	"$bin" import --format ftrace "$f" -o "$tmp/ho/$n.ktr" >/dev/null 2>&1
+	"$bin" import --format ftrace "$f" -o "$tmp/ho/$n.kot" >/dev/null 2>&1
 done
 for C in $chans; do
 	for B in $blocks; do
 		m="$tmp/m-$C-$B" b="$tmp/b-$C-$B"
-		"$bin" train "$tmp"/fx/*.ktr -o "$m" --channels "$C" --blocks "$B" \
+		"$bin" train "$tmp"/fx/*.kot -o "$m" --channels "$C" --blocks "$B" \
 			--hidden "$hidden" --epochs "$epochs" >/dev/null 2>&1
 		agree=$("$bin" quantize "$m" -o "$b" | awk '/total/{sub("agree=","",$NF); print $NF}')
-		"$bin" eval --model "$b" "$tmp"/ho/*.ktr --json >"$tmp/e.json"
+		"$bin" eval --model "$b" "$tmp"/ho/*.kot --json >"$tmp/e.json"
 		read -r top1 gated sel < <(python3 -c '
 import json, sys
 m = json.load(open(sys.argv[1]))["macro"]
 print("%.4f %.4f %.4f" % (m["model_top1"], m["top1"], m["baselines"]["selector"]))' "$tmp/e.json")
-		out=$(KORACLE_BIN=$bin "$top/scripts/bench-step.sh" "$b" "$tmp"/fx/*.ktr)
+		out=$(KORACLE_BIN=$bin "$top/scripts/bench-step.sh" "$b" "$tmp"/fx/*.kot)
 		ns=$(echo "$out" | awk '/step_ns_median/{print $3}')
 		macs=$(echo "$out" | awk '/step_macs/{print $3}')
 		echo "bench: sweep C=$C B=$B top1=$top1 ns=$ns gated=$gated selector=$sel macs=$macs agree=$agree H=$hidden"

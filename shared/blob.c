@@ -65,7 +65,7 @@ static int koracle_blob_check_groups(const struct koracle_blob_hdr *h,
 	u32 sfi = koracle_from_le32(h->sf_ignore), seen = 0;
 	int g, i;
 
-	if (h->ngroups < 1 || h->ngroups > KORACLE_Q_MAX_GROUPS)
+	if (h->ngroups < 1 || h->ngroups > KORACLE_Q_HEAD_GROUPS)
 		return koracle_blob_bad(why, "slot group count out of range");
 	for (g = 0; g < KORACLE_Q_MAX_GROUPS; g++) {
 		u32 rows = 1;
@@ -299,18 +299,26 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	C = m->channels;
 	H = m->hidden;
 	k = m->kernel;
-	for (i = 1; i < KORACLE_EF_COUNT; i++)
-		m->ev_off[i] = m->ev_off[i - 1] + h->ev_vocab[i - 1];
-	for (i = 0; i < KORACLE_EF_COUNT; i++)
-		if (!(m->ev_ignore >> i & 1))
-			m->ev_used[m->nev_used++] = i;
+	m->emb_ev = koracle_blob_at(blob, h, KORACLE_BS_EMB_EV);
+	for (i = 0, off = 0; i < KORACLE_EF_COUNT; i++) {
+		bool used = !(m->ev_ignore >> i & 1);
+
+		m->ev_row[i] = used ? m->emb_ev + off * (C / 2) :
+			       koracle_q_zero_row;
+		m->ev_step[i] = used ? C / 2 : 0;
+		off += h->ev_vocab[i];
+	}
+	m->emb_slot = koracle_blob_at(blob, h, KORACLE_BS_EMB_SLOT);
 	m->ngroups = h->ngroups;
+	for (i = 0; i < KORACLE_Q_HEAD_GROUPS; i++)
+		m->group_row[i] = koracle_q_zero_row;
 	for (i = 0; i < m->ngroups; i++) {
 		struct koracle_qgroup *g = &m->group[i];
 		u16 stride = 1;
 		int j;
 
 		g->row = koracle_blob_group_rows(h, i);
+		m->group_row[i] = m->emb_slot + g->row * (H / 2);
 		while (g->nfeat < KORACLE_Q_GROUP_FEATS &&
 		       h->group_feat[i][g->nfeat] != 0xff) {
 			g->feat[g->nfeat] = h->group_feat[i][g->nfeat];
@@ -321,7 +329,6 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 			stride *= h->sf_vocab[g->feat[j]];
 		}
 	}
-	m->emb_ev = koracle_blob_at(blob, h, KORACLE_BS_EMB_EV);
 	/* state: ring positions, hz (s64, 8-aligned), rings, v, h */
 	off = KORACLE_Q_NCONV * sizeof(u16);
 	m->hz_off = off;
@@ -350,7 +357,6 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	m->head_b = koracle_blob_at(blob, h, KORACLE_BS_HEAD_B);
 	m->head_mult = koracle_blob_at(blob, h, KORACLE_BS_HEAD_M);
 	m->head_shift = koracle_blob_at(blob, h, KORACLE_BS_HEAD_S);
-	m->emb_slot = koracle_blob_at(blob, h, KORACLE_BS_EMB_SLOT);
 	m->head_v = koracle_blob_at(blob, h, KORACLE_BS_HEAD_V);
 	m->v_off = off;
 	off += C * sizeof(s16);
@@ -359,7 +365,7 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	m->state_size = off;
 	macs = 2 * m->blocks * k * C * C + H * C + KORACLE_K * H;
 	m->macs = macs;
-	m->cost = macs + KORACLE_K * m->ngroups * (H / 2);
+	m->cost = macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * (H / 2);
 }
 
 #define KORACLE_STR(x)	#x

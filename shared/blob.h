@@ -96,7 +96,7 @@ struct koracle_blob_hdr {
 	 * 0xff-terminated; groups past ngroups all 0xff. Every slot feature not
 	 * in sf_ignore is in exactly one group, an ignored one in none.
 	 */
-	u8 ngroups;
+	u8 ngroups;		/* 1..KORACLE_Q_HEAD_GROUPS */
 	u8 group_feat[KORACLE_Q_MAX_GROUPS][KORACLE_Q_GROUP_FEATS];
 	u8 pad[7];		/* zero */
 	struct koracle_blob_sect_ent sect[KORACLE_BS_COUNT];

@@ -6,12 +6,14 @@
  *
  * Commands (user -> kernel):
  *
- *   KORACLE_CMD_START      CAP_NET_ADMIN. Start a collection session whose
- *                          events go to the sender's port. One session at a
+ *   KORACLE_CMD_START      CAP_PERFMON or CAP_SYS_ADMIN, from the initial
+ *                          network namespace (else -EPERM). Start a
+ *                          collection session whose events go to the
+ *                          sender's port. One session at a
  *                          time: -EBUSY if another port holds it.
  *                          Optional: KORACLE_A_BATCH_RECORDS (u32) records per
  *                          message (default and max KORACLE_BATCH_MAX).
- *   KORACLE_CMD_STOP       CAP_NET_ADMIN. End the session; the kernel sends the
+ *   KORACLE_CMD_STOP       as START. End the session; the kernel sends the
  *                          remaining records, then KORACLE_CMD_END.
  *   KORACLE_CMD_GET_STATS  Anyone. Reply (same command) with:
  *                            KORACLE_A_EVENTS   (u64) records produced

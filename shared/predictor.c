@@ -50,14 +50,14 @@ static inline void koracle_count(u64 *c)
 	KORACLE_WRITE_ONCE(*c, *c + 1);
 }
 
-void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
-			       struct koracle_event *ev)
+u8 koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
+			     struct koracle_event *ev)
 {
 	const struct koracle_feat *f = &p->enc.point;
 	u8 label = p->label, sel, pub;
 
 	if (!p->point)
-		return;
+		return KORACLE_SLOT_NONE;
 	sel = f->sel_pick;
 	pub = koracle_gate_choose(&p->gate, model_slot, sel);
 	koracle_count(&p->n.predictions);
@@ -75,6 +75,7 @@ void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
 	ev->pred_slot = model_slot;
 	ev->base_slot = sel;
 	ev->pred_pid = model_slot < KORACLE_K ? f->slot_pid[model_slot] : -1;
+	return pub;
 }
 
 s32 koracle_predictor_peek(const struct koracle_predictor *p,

@@ -71,9 +71,13 @@ bool koracle_predictor_encode(struct koracle_predictor *p,
  */
 u8 koracle_predictor_model(struct koracle_predictor *p,
 			   const struct koracle_qmodel *m, void *state);
-/* Publish part of a SWITCH: gate, counters, @ev's prediction fields. */
-void koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
-			       struct koracle_event *ev);
+/*
+ * Publish part of a SWITCH: gate, counters, @ev's prediction fields.
+ * Returns the slot published just before the switch (the gate's pick),
+ * KORACLE_SLOT_NONE if the switch closed no point.
+ */
+u8 koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
+			     struct koracle_event *ev);
 
 /* All three parts, for callers that do not time them apart. */
 static inline void koracle_predictor_event(struct koracle_predictor *p,

@@ -37,6 +37,8 @@
 #define koracle_q_ctz(v)	__builtin_ctz(v)
 #endif
 
+const s64 koracle_q_zero_row[KORACLE_Q_ZERO_WORDS];
+
 struct koracle_qstate_hdr {
 	u16 pos[KORACLE_Q_NCONV];	/* newest row of each conv's ring */
 };
@@ -96,40 +98,42 @@ static __always_inline void koracle_qout2_relu(s64 acc, const s32 *mult,
 	out[o + 1] = hi > 0 ? hi : 0;
 }
 
-static __always_inline void koracle_qconv_body(const struct koracle_qconv *cv,
-					       const s16 *const *tap, int C,
-					       int k, s16 *out)
+/* Ring row of tap @i: @i * dil events before the newest row @pos. */
+static __always_inline int koracle_qtap(const struct koracle_qconv *cv,
+					u16 pos, int i)
 {
-	int i, p, kc = k * C;
+	int r = (int)pos - i * cv->dil;
 
-#pragma GCC unroll 16
-	for (p = 0; p < C / 2; p++) {
-		const s64 *w = cv->w + p * kc;
-		s64 acc = cv->bias[p];
-
-		for (i = 0; i < k; i++)
-			acc += koracle_qdot2(tap[i], w + i * C, C);
-		koracle_qout2_relu(acc, cv->mult, cv->shift, 2 * p, out);
-	}
+	return r < 0 ? r + cv->ring_len : r;
 }
 
-/* One causal dilated conv + ReLU on its ring's newest row: out (C). */
+/*
+ * One causal dilated conv + ReLU on its ring's newest row (@pos): out (C).
+ * The taps' rows are scalars (k <= 3), not an array: no stack array in the
+ * scheduler path (the kernel zeroes each one, and each expanded shape would
+ * keep its own).
+ */
 static __always_inline void koracle_qconv_step(const struct koracle_qconv *cv,
 					       void *state, u16 pos, int C,
 					       int k, s16 *out)
 {
 	const s16 *ring = koracle_qrow(state, cv->ring_off);
-	const s16 *tap[KORACLE_Q_MAX_KERNEL];
-	int i;
+	const s16 *t0 = ring + pos * C;
+	const s16 *t1 = k > 1 ? ring + koracle_qtap(cv, pos, 1) * C : t0;
+	const s16 *t2 = k > 2 ? ring + koracle_qtap(cv, pos, 2) * C : t0;
+	int p, kc = k * C;
 
-	for (i = 0; i < k; i++) {
-		int r = (int)pos - i * cv->dil;
+#pragma GCC unroll 16
+	for (p = 0; p < C / 2; p++) {
+		const s64 *w = cv->w + p * kc;
+		s64 acc = cv->bias[p] + koracle_qdot2(t0, w, C);
 
-		if (r < 0)
-			r += cv->ring_len;
-		tap[i] = ring + r * C;
+		if (k > 1)
+			acc += koracle_qdot2(t1, w + C, C);
+		if (k > 2)
+			acc += koracle_qdot2(t2, w + 2 * C, C);
+		koracle_qout2_relu(acc, cv->mult, cv->shift, 2 * p, out);
 	}
-	koracle_qconv_body(cv, tap, C, k, out);
 }
 
 /* Advances a conv's ring; returns the slot of its newest row. */
@@ -147,20 +151,20 @@ static __always_inline void koracle_qembed(const struct koracle_qmodel *m,
 					   const u8 ev[KORACLE_EF_COUNT],
 					   int C, s16 *x0)
 {
-	const s64 *row[KORACLE_EF_COUNT];
-	int P = C / 2, n = m->nev_used, p, j;
+	int P = C / 2, p, j;
 
-	for (j = 0; j < n; j++) {
-		u8 fi = m->ev_used[j];
-
-		row[j] = m->emb_ev + (m->ev_off[fi] + ev[fi]) * P;
-	}
+	/*
+	 * Every feature; the ignored ones read the zero row. The rows'
+	 * addresses are recomputed per packed word rather than kept in an
+	 * array (see koracle_qconv_step()).
+	 */
 #pragma GCC unroll 16
 	for (p = 0; p < P; p++) {
 		s64 s = 0;
 
-		for (j = 0; j < n; j++)
-			s += row[j][p];
+#pragma GCC unroll 8
+		for (j = 0; j < KORACLE_EF_COUNT; j++)
+			s += m->ev_row[j][ev[j] * m->ev_step[j] + p];
 		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s));
 		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s));
 	}
@@ -206,16 +210,18 @@ static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
  * Score the candidate slots from hz (Q = H/2 packed words), in slot order:
  * z_j = hz + the slot's group rows, score_j = v . relu(z_j). One packed word
  * of z at a time, so nothing but the group row pointers lives in memory
- * (the kernel zeroes every stack array it declares).
+ * (the kernel zeroes every stack array it declares). All
+ * KORACLE_Q_HEAD_GROUPS groups: a missing one reads the zero row.
  */
 static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 						const struct koracle_feat *f,
 						const s64 *hz, int Q,
 						struct koracle_qbest *b)
 {
-	const s64 *row[KORACLE_Q_MAX_GROUPS];
+	const int G = KORACLE_Q_HEAD_GROUPS;
+	const s64 *row[KORACLE_Q_HEAD_GROUPS];
 	const s8 *v = m->head_v;
-	int G = m->ngroups, q, i, k;
+	int q, i, k;
 	u32 c;
 
 	for (c = f->cand; c; c &= c - 1) {
@@ -223,19 +229,21 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 		const u8 *sf = f->slot[j];
 		s32 s = 0;
 
+#pragma GCC unroll 8
 		for (i = 0; i < G; i++) {
 			const struct koracle_qgroup *g = &m->group[i];
-			u32 r = g->row + sf[g->feat[0]] * g->stride[0];
+			u32 r = sf[g->feat[0]] * g->stride[0];
 
 #pragma GCC unroll 4
 			for (k = 1; k < g->nfeat; k++)
 				r += sf[g->feat[k]] * g->stride[k];
-			row[i] = m->emb_slot + r * Q;
+			row[i] = m->group_row[i] + r * Q;
 		}
 #pragma GCC unroll 8
 		for (q = 0; q < Q; q++) {
 			s64 z = hz[q];
 
+#pragma GCC unroll 8
 			for (i = 0; i < G; i++)
 				z += row[i][q];
 			s += koracle_qrelu_mul(koracle_q_lo(z), v[2 * q]) +

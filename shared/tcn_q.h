@@ -67,8 +67,8 @@
  * The per-switch budget a model must fit, checked by koracle_blob_parse()
  * (the module refuses a blob over it; `koracle quantize` says which limit).
  * A model's cost is its multiply-accumulates plus the head's slot-table
- * word adds for a full list (K slots x groups x H/2 packed words): the
- * default model (C=4 B=1 k=2 H=4, 5 groups) is 144 + 160 = 304 units, and
+ * word adds for a full list (K slots x 5 groups x H/2 packed words): the
+ * default model (C=4 B=1 k=2 H=4) is 144 + 160 = 304 units, and
  * the budget about twice that, so that no accepted model costs more than
  * about twice the default per switch (make bench: model_ns_per_switch of
  * the default and of the largest shapes inside the budget). The streaming
@@ -91,6 +91,14 @@ struct koracle_qgroup {
 	u8 feat[KORACLE_Q_GROUP_FEATS];		/* slot feature ids */
 	u16 stride[KORACLE_Q_GROUP_FEATS];	/* rows per value step */
 };
+
+/*
+ * Groups a model may use (the quantizer writes at most five, user/
+ * quant_blob.c; the blob header has room for KORACLE_Q_MAX_GROUPS). The
+ * head always reads this many, a missing group reading a row of zeros, so
+ * its loops have constant trip counts.
+ */
+#define KORACLE_Q_HEAD_GROUPS	5
 
 /*
  * One convolution: weights (C/2, k*C) packed words, row p = output channels
@@ -130,11 +138,16 @@ struct koracle_qmodel {
 	u8 kernel;		/* k */
 	u8 nslots;		/* K (== KORACLE_K) */
 	u8 mask_feat;		/* slot feature whose 0 means "empty slot" */
-	u16 ev_off[KORACLE_EF_COUNT];	/* first row of feature f in emb_ev */
-	u8 nev_used;		/* event features the model reads: */
-	u8 ev_used[KORACLE_EF_COUNT];	/* their ids, ascending */
+	/*
+	 * Row of event feature f's value v: ev_row[f] + v * ev_step[f]
+	 * packed words; an ignored feature reads the zero row (step 0).
+	 */
+	const s64 *ev_row[KORACLE_EF_COUNT];
+	u16 ev_step[KORACLE_EF_COUNT];
 	u8 ngroups;		/* slot table groups, each used feature in one */
-	struct koracle_qgroup group[KORACLE_Q_MAX_GROUPS];
+	struct koracle_qgroup group[KORACLE_Q_HEAD_GROUPS];
+	/* group g's first row, packed words; the zero row past ngroups */
+	const s64 *group_row[KORACLE_Q_HEAD_GROUPS];
 	const s64 *emb_ev;	/* (sum ev_vocab, C/2) packed s16, x0's scale */
 	struct koracle_qconv conv[KORACLE_Q_NCONV];	/* block b: 2b, 2b+1 */
 	s32 res_mult[KORACLE_Q_MAX_BLOCKS];	/* block input -> output scale */
@@ -149,6 +162,15 @@ struct koracle_qmodel {
 	u32 h_off;		/* v (C), h (C) s16, hz (H/2) packed s64 */
 	u32 hz_off;
 };
+
+/*
+ * What a missing group (H/2 words) or an ignored event feature (C/2 words)
+ * reads: zeros.
+ */
+#define KORACLE_Q_ZERO_WORDS	(KORACLE_Q_MAX_HIDDEN / 2)
+static_assert(KORACLE_Q_MAX_CHANNELS <= KORACLE_Q_MAX_HIDDEN,
+	      "the zero row stands for event embedding rows too");
+extern const s64 koracle_q_zero_row[KORACLE_Q_ZERO_WORDS];
 
 /* 0, or -EINVAL with *why naming the first failed check (static string). */
 int koracle_blob_parse(const void *blob, size_t len,

@@ -18,9 +18,9 @@
 
 #define CO_MAX_CPUS	65536	/* rec.cpu is 16 bits */
 /* Grows the per-CPU table to hold @cpu. */
-static int co_cpu_slot(struct co_state *s, u32 cpu)
+static int collect_cpu_slot(struct ko_collect *s, u32 cpu)
 {
-	struct co_cpu *n;
+	struct ko_collect_cpu *n;
 	size_t want;
 
 	if (cpu < s->ncpu_slots)
@@ -40,12 +40,12 @@ static int co_cpu_slot(struct co_state *s, u32 cpu)
 	return 0;
 }
 
-static int co_events(struct co_state *s, struct nlattr **tb)
+static int collect_events(struct ko_collect *s, struct nlattr **tb)
 {
 	const struct koracle_rec *recs;
 	struct koracle_event lost_ev;
 	u32 cpu, seq, lost;
-	struct co_cpu *c;
+	struct ko_collect_cpu *c;
 	size_t n;
 	int ret;
 
@@ -66,7 +66,7 @@ static int co_events(struct co_state *s, struct nlattr **tb)
 	}
 	n = (size_t)nla_len(tb[KORACLE_A_RECORDS]) / KORACLE_REC_SIZE;
 	recs = nla_data(tb[KORACLE_A_RECORDS]);
-	if (co_cpu_slot(s, cpu))
+	if (collect_cpu_slot(s, cpu))
 		return -1;
 	c = &s->cpu[cpu];
 	if ((int)cpu > s->max_cpu)
@@ -104,13 +104,13 @@ write_failed:
 	return -1;
 }
 
-static int co_msg(void *arg, u8 cmd, struct nlattr **tb)
+static int collect_msg(void *arg, u8 cmd, struct nlattr **tb)
 {
-	struct co_state *s = arg;
+	struct ko_collect *s = arg;
 
 	switch (cmd) {
 	case KORACLE_CMD_EVENTS:
-		return co_events(s, tb);
+		return collect_events(s, tb);
 	case KORACLE_CMD_END:
 		s->ended = true;
 		s->end_reason = tb[KORACLE_A_REASON] ? nla_get_u32(tb[KORACLE_A_REASON]) : 0;
@@ -120,9 +120,9 @@ static int co_msg(void *arg, u8 cmd, struct nlattr **tb)
 	}
 }
 
-static void co_ack(void *arg, u32 seq, int error, const char *extack)
+static void collect_ack(void *arg, u32 seq, int error, const char *extack)
 {
-	struct co_state *s = arg;
+	struct ko_collect *s = arg;
 
 	if (seq == s->start_seq && !s->start_answered) {
 		s->start_answered = true;
@@ -135,7 +135,7 @@ static void co_ack(void *arg, u32 seq, int error, const char *extack)
 	}
 }
 
-const struct ko_genl_ops co_rx_ops = {
-	.msg = co_msg,
-	.ack = co_ack,
+const struct ko_genl_ops ko_collect_rx_ops = {
+	.msg = collect_msg,
+	.ack = collect_ack,
 };

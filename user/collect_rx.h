@@ -10,16 +10,16 @@
 #include "genl_client.h"
 #include "trace_io.h"
 
-struct co_cpu {
+struct ko_collect_cpu {
 	u32 next_seq;		/* expected KORACLE_A_SEQ of the next batch */
 	u64 records;		/* records received from this CPU */
 	u64 last_ts_ns;		/* ts of this CPU's last record, ns */
 };
 
-struct co_state {
+struct ko_collect {
 	const char *path;
 	struct ko_trace_writer *w;
-	struct co_cpu *cpu;	/* [ncpu_slots] */
+	struct ko_collect_cpu *cpu;	/* [ncpu_slots] */
 	size_t ncpu_slots;
 	u64 records;		/* records from the module (not LOST markers) */
 	u64 lost;		/* records the module reported lost */
@@ -35,7 +35,7 @@ struct co_state {
 	char err[KO_ERR_LEN + 64];	/* set when the message handler fails */
 };
 
-/* ko_genl_recv() callbacks; their argument is a struct co_state. */
-extern const struct ko_genl_ops co_rx_ops;
+/* ko_genl_recv() callbacks; their argument is a struct ko_collect. */
+extern const struct ko_genl_ops ko_collect_rx_ops;
 
 #endif /* KO_COLLECT_RX_H */

@@ -6,26 +6,18 @@
 #include <string.h>
 
 #include "../shared/features.h"
+#include "cpu_points.h"
 #include "dataset.h"
 #include "replay.h"
 #include "tcn.h"
 
-#define PT_EV	KORACLE_EF_COUNT
-#define PT_SLOT	(KORACLE_K * KORACLE_SF_COUNT)
+#define PT_EV	KO_CP_EV
+#define PT_SLOT	KO_CP_SLOT
 
-/* One CPU's last T points while a file is replayed. */
-struct ds_cpu {
-	uint8_t *ev;		/* (T, F) ring */
-	uint8_t *slot;		/* (T, K, G) ring */
-	uint8_t *label;		/* (T) ring */
-	uint64_t n;		/* points since the last restart */
-};
-
-struct ds_ctx {
+struct dataset_ctx {
 	struct ko_dataset *ds;
 	struct ko_ds_file *file;
-	struct ds_cpu *cpu;
-	int ncpu;
+	struct ko_cpu_set cpus;	/* per CPU a ring of the last T points */
 	uint64_t rng;
 	int stride;		/* points between window ends */
 };
@@ -51,36 +43,8 @@ uint8_t *ko_win_label(const struct ko_dataset *ds, int file, int w)
 	return ko_win_slot(ds, file, w) + (size_t)ds->T * PT_SLOT;
 }
 
-static struct ds_cpu *ds_cpu_get(struct ds_ctx *c, int cpu)
-{
-	int T = c->ds->T;
-	struct ds_cpu *grown, *dc;
-
-	if (cpu >= c->ncpu) {
-		int n = c->ncpu ? c->ncpu : 8;
-
-		while (n <= cpu)
-			n *= 2;
-		grown = realloc(c->cpu, sizeof(*grown) * n);
-		if (!grown)
-			return NULL;
-		memset(grown + c->ncpu, 0, sizeof(*grown) * (n - c->ncpu));
-		c->cpu = grown;
-		c->ncpu = n;
-	}
-	dc = &c->cpu[cpu];
-	if (!dc->ev) {
-		dc->ev = malloc((size_t)T * (PT_EV + PT_SLOT + 1));
-		if (!dc->ev)
-			return NULL;
-		dc->slot = dc->ev + (size_t)T * PT_EV;
-		dc->label = dc->slot + (size_t)T * PT_SLOT;
-	}
-	return dc;
-}
-
 /* The window slot a reservoir step picks: -1 to drop the window. */
-static long ds_reserve(struct ds_ctx *c)
+static long dataset_reserve(struct dataset_ctx *c)
 {
 	struct ko_ds_file *f = c->file;
 	uint64_t j;
@@ -93,7 +57,7 @@ static long ds_reserve(struct ds_ctx *c)
 }
 
 /* Copies the CPU ring's last T points, oldest first, into window @w. */
-static void ds_store(struct ds_ctx *c, struct ds_cpu *dc, long w)
+static void dataset_store(struct dataset_ctx *c, struct ko_cpu_points *dc, long w)
 {
 	const struct ko_dataset *ds = c->ds;
 	uint8_t *ev = c->file->data + (size_t)w * ds->win_bytes;
@@ -103,18 +67,18 @@ static void ds_store(struct ds_ctx *c, struct ds_cpu *dc, long w)
 	for (int t = 0; t < ds->T; t++) {
 		int r = (int)((dc->n - ds->T + t) % ds->T);
 
-		memcpy(ev + t * PT_EV, dc->ev + r * PT_EV, PT_EV);
+		memcpy(ev + t * PT_EV, dc->evb + r * PT_EV, PT_EV);
 		memcpy(slot + (size_t)t * PT_SLOT, dc->slot + (size_t)r * PT_SLOT,
 		       PT_SLOT);
 		label[t] = dc->label[r];
 	}
 }
 
-static int ds_point(void *ctx, const struct ko_point *p)
+static int dataset_point(void *ctx, const struct ko_point *p)
 {
-	struct ds_ctx *c = ctx;
+	struct dataset_ctx *c = ctx;
 	const struct ko_dataset *ds = c->ds;
-	struct ds_cpu *dc = ds_cpu_get(c, p->cpu);
+	struct ko_cpu_points *dc = ko_cpu_points_get(&c->cpus, p->cpu);
 	int r;
 	long w;
 
@@ -125,9 +89,9 @@ static int ds_point(void *ctx, const struct ko_point *p)
 	if (p->ev && (p->ev->flags & KORACLE_RF_KERNEL))
 		c->file->kernel_points++;
 	r = (int)(dc->n % ds->T);
-	memcpy(dc->ev + r * PT_EV, p->feat->ev, PT_EV);
-	memcpy(dc->slot + (size_t)r * PT_SLOT, p->feat->slot, PT_SLOT);
-	dc->label[r] = p->label == KORACLE_LABEL_NA ? KO_TCN_LABEL_SKIP : p->label;
+	ko_cpu_points_put(&c->cpus, dc, r, p);
+	if (p->label == KORACLE_LABEL_NA)
+		dc->label[r] = KO_TCN_LABEL_SKIP;
 	dc->n++;
 	if (dc->n < (uint64_t)ds->T || (dc->n - ds->T) % c->stride)
 		return 0;
@@ -143,13 +107,13 @@ static int ds_point(void *ctx, const struct ko_point *p)
 		c->file->data = grown;
 		c->file->alloc = n;
 	}
-	w = ds_reserve(c);
+	w = dataset_reserve(c);
 	if (w >= 0)
-		ds_store(c, dc, w);
+		dataset_store(c, dc, w);
 	return 0;
 }
 
-static int ds_label_id(struct ko_dataset *ds, const char *label)
+static int dataset_label_id(struct ko_dataset *ds, const char *label)
 {
 	char **grown;
 
@@ -169,7 +133,7 @@ static int ds_label_id(struct ko_dataset *ds, const char *label)
 int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 			char err[KO_ERR_LEN])
 {
-	struct ds_ctx c = { .ds = ds };
+	struct dataset_ctx c = { .ds = ds };
 	struct ko_trace_info info;
 	struct ko_replay_stats st;
 	struct ko_ds_file *grown, *f;
@@ -189,7 +153,8 @@ int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 	/* a file's sample depends on the seed and its position, not on timing */
 	c.rng = ds->seed * 0x9e3779b97f4a7c15ULL + (uint64_t)ds->nfiles;
 	c.stride = ds->T - ds->warmup;
-	ret = ko_replay_file(path, ds_point, &c, &info, &st, err);
+	ko_cpu_set_init(&c.cpus, ds->T, false, 0);
+	ret = ko_replay_file(path, dataset_point, &c, &info, &st, err);
 	if (ret == -ENOMEM)
 		snprintf(err, KO_ERR_LEN, "%s: out of memory while sampling windows",
 			 path);
@@ -201,16 +166,14 @@ int ko_dataset_add_file(struct ko_dataset *ds, const char *path,
 	f->label = strdup(info.label[0] ? info.label : "unlabelled");
 	if (!f->label)
 		goto nomem;
-	ret = ds_label_id(ds, f->label);
+	ret = dataset_label_id(ds, f->label);
 	if (ret < 0)
 		goto nomem;
 	f->label_id = ret;
 	ret = 0;
 	ds->total_win += f->nwin;
 out:
-	for (int i = 0; i < c.ncpu; i++)
-		free(c.cpu[i].ev);
-	free(c.cpu);
+	ko_cpu_set_free(&c.cpus);
 	return ret;
 nomem:
 	snprintf(err, KO_ERR_LEN, "%s: out of memory while sampling windows", path);

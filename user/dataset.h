@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "trace_io.h"	/* KO_ERR_LEN */
+#include "err.h"
 
 struct ko_ds_file {
 	char *path;

@@ -43,7 +43,7 @@ struct ko_genl {
 	const struct ko_genl_ops *ops;
 	void *arg;
 	bool failed;			/* a callback asked to stop */
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 };
 
 /* Every attribute the family defines, with its type (koracle_genl.h). */
@@ -187,7 +187,7 @@ static void ko_grow_rcvbuf(struct ko_genl *g)
 		nl_socket_set_buffer_size(g->sk, KO_GENL_RCVBUF, 0);
 }
 
-int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN])
+int ko_genl_open(struct ko_genl **out, char err[KO_ERR_LEN])
 {
 	struct ko_genl *g;
 	int one = 1;
@@ -196,19 +196,19 @@ int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN])
 	*out = NULL;
 	g = calloc(1, sizeof(*g));
 	if (!g) {
-		snprintf(err, KO_GENL_ERR_LEN, "allocating a netlink client: %s",
+		snprintf(err, KO_ERR_LEN, "allocating a netlink client: %s",
 			 strerror(ENOMEM));
 		return -1;
 	}
 	g->sk = nl_socket_alloc();
 	if (!g->sk) {
-		snprintf(err, KO_GENL_ERR_LEN, "allocating a netlink socket: %s",
+		snprintf(err, KO_ERR_LEN, "allocating a netlink socket: %s",
 			 nl_geterror(NLE_NOMEM));
 		goto err_free;
 	}
 	ret = genl_connect(g->sk);
 	if (ret < 0) {
-		snprintf(err, KO_GENL_ERR_LEN, "connecting a generic netlink socket: %s",
+		snprintf(err, KO_ERR_LEN, "connecting a generic netlink socket: %s",
 			 nl_geterror(ret));
 		goto err_sock;
 	}
@@ -220,19 +220,19 @@ int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN])
 	ko_grow_rcvbuf(g);
 	ret = nl_socket_set_msg_buf_size(g->sk, KO_GENL_MSGBUF);
 	if (ret < 0) {
-		snprintf(err, KO_GENL_ERR_LEN, "sizing the netlink receive buffer: %s",
+		snprintf(err, KO_ERR_LEN, "sizing the netlink receive buffer: %s",
 			 nl_geterror(ret));
 		goto err_sock;
 	}
 	ret = genl_ctrl_resolve(g->sk, KORACLE_GENL_NAME);
 	if (ret == -NLE_OBJ_NOTFOUND) {
-		snprintf(err, KO_GENL_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "generic netlink family \"%s\" not found: is the module loaded? try: sudo insmod koracle.ko",
 			 KORACLE_GENL_NAME);
 		goto err_sock;
 	}
 	if (ret < 0) {
-		snprintf(err, KO_GENL_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "resolving generic netlink family \"%s\": %s",
 			 KORACLE_GENL_NAME, nl_geterror(ret));
 		goto err_sock;
@@ -241,7 +241,7 @@ int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN])
 
 	g->cb = nl_socket_get_cb(g->sk);
 	if (!g->cb) {
-		snprintf(err, KO_GENL_ERR_LEN, "getting the netlink callbacks: %s",
+		snprintf(err, KO_ERR_LEN, "getting the netlink callbacks: %s",
 			 nl_geterror(NLE_NOMEM));
 		goto err_sock;
 	}
@@ -249,13 +249,13 @@ int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN])
 	    nl_cb_set(g->cb, NL_CB_VALID, NL_CB_CUSTOM, ko_valid_cb, g) < 0 ||
 	    nl_cb_set(g->cb, NL_CB_ACK, NL_CB_CUSTOM, ko_ack_cb, g) < 0 ||
 	    nl_cb_err(g->cb, NL_CB_CUSTOM, ko_err_cb, g) < 0) {
-		snprintf(err, KO_GENL_ERR_LEN, "installing netlink callbacks: %s",
+		snprintf(err, KO_ERR_LEN, "installing netlink callbacks: %s",
 			 nl_geterror(NLE_INVAL));
 		goto err_cb;
 	}
 	ret = nl_socket_set_nonblocking(g->sk);
 	if (ret < 0) {
-		snprintf(err, KO_GENL_ERR_LEN, "making the netlink socket non-blocking: %s",
+		snprintf(err, KO_ERR_LEN, "making the netlink socket non-blocking: %s",
 			 nl_geterror(ret));
 		goto err_cb;
 	}

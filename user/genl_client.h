@@ -21,8 +21,8 @@
 
 #include "../shared/koracle_genl.h"
 #include "../shared/koracle_types.h"
+#include "err.h"
 
-#define KO_GENL_ERR_LEN	384
 #define KO_GENL_RCVBUF	(8 << 20)	/* socket receive buffer, bytes */
 
 struct ko_genl;
@@ -43,7 +43,7 @@ struct ko_genl_ops {
  * Connects and resolves the family. If it is not registered, the message is
  * the "not found: is the module loaded? try: sudo insmod koracle.ko" one.
  */
-int ko_genl_open(struct ko_genl **out, char err[KO_GENL_ERR_LEN]);
+int ko_genl_open(struct ko_genl **out, char err[KO_ERR_LEN]);
 void ko_genl_close(struct ko_genl *g);
 int ko_genl_fd(const struct ko_genl *g);
 const char *ko_genl_error(const struct ko_genl *g);

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "trace_io.h"	/* KO_ERR_LEN */
+#include "err.h"
 
 /* A line longer than this is not text we know how to import. */
 #define KO_LR_MAX_LINE	(16u << 20)	/* bytes */

@@ -5,7 +5,7 @@
 
 #include "commands.h"
 
-/* One line per command; a command's file adds its line here. */
+/* One line per command; a command lives in user/cmd_NAME.c and adds its line here. */
 static const struct ko_command commands[] = {
 	{ "collect", "record scheduler events from koracle.ko over netlink", cmd_collect },
 	{ "import", "convert ftrace text or KernelOracle2 CSV to a trace file", cmd_import },

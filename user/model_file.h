@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "tcn.h"
-#include "trace_io.h"	/* KO_ERR_LEN */
+#include "err.h"
 
 #define KO_MODEL_MAGIC		"KORMODEL"
 #define KO_MODEL_VERSION	2

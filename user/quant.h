@@ -22,7 +22,7 @@
 
 #include "../shared/tcn_q.h"
 #include "tcn.h"
-#include "trace_io.h"	/* KO_ERR_LEN */
+#include "err.h"
 
 #define KO_QUANT_HEADROOM	1.25	/* activation range over calibration max */
 

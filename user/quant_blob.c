@@ -57,19 +57,20 @@ static double act_scale(double max, double headroom)
 	return max > 0 ? max * headroom / Q16 : 1.0 / Q16;
 }
 
+/* A little-endian u32 at @p (any alignment). */
 static void put32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	__le32 le = koracle_le32(v);
+
+	memcpy(p, &le, sizeof(le));
 }
 
 /* Word @i of a packed section: lanes @lo, @hi (tcn_q.h, "Two lanes"). */
 static void put_pair(uint8_t *sect, long i, int32_t lo, int32_t hi)
 {
-	uint64_t w = (uint64_t)koracle_q_pack(lo, hi);
+	__le64 w = koracle_le64((uint64_t)koracle_q_pack(lo, hi));
 
-	for (int b = 0; b < 8; b++)
-		sect[8 * i + b] = (uint8_t)(w >> (8 * b));
+	memcpy(sect + 8 * i, &w, sizeof(w));
 }
 
 struct qb {
@@ -169,6 +170,8 @@ static const int slot_groups[][KORACLE_Q_GROUP_FEATS + 1] = {
 	{ KORACLE_SF_RULES, -1 },			/* 64 */
 	{ KORACLE_SF_VR_RANK, KORACLE_SF_WEIGHT, -1 },	/* 68 */
 };
+_Static_assert(sizeof(slot_groups) / sizeof(slot_groups[0]) <=
+	       KORACLE_Q_HEAD_GROUPS, "the head reads at most this many groups");
 
 struct qgroups {
 	int n;
@@ -308,14 +311,119 @@ static size_t layout(const struct ko_tcn_config *c, const struct qgroups *g,
 	return at;
 }
 
+/* x0's range: its exact worst case, per channel the sum of each event
+ * table's largest entry, so the embedding sum never saturates. */
+static double x0_bound(const struct ko_tcn *m)
+{
+	const struct ko_tcn_config *c = &m->cfg;
+	int C = c->channels;
+	double bound = 0;
+
+	for (int ch = 0; ch < C; ch++) {
+		double s = 0;
+
+		for (int f = 0; f < c->nev; f++) {
+			double mx = 0;
+
+			if (c->ev_ignore >> f & 1)
+				continue;
+			for (int v = 0; v < c->ev_vocab[f]; v++)
+				mx = fmax(mx, fabs(m->p.emb_ev[(long)(m->ev_off[f] + v) * C + ch]));
+			s += mx;
+		}
+		bound = fmax(bound, s);
+	}
+	return bound;
+}
+
+/* Each section's bytes: packed sections take 4 bytes a lane (blob.h). */
+static void section_sizes(const struct ko_tcn_config *c,
+			  const struct qgroups *grp,
+			  uint64_t want[KORACLE_BS_COUNT])
+{
+	int C = c->channels, H = c->hidden, k = c->kernel, B = c->blocks;
+
+	want[KORACLE_BS_EMB_EV] = rows_of(c->ev_vocab, c->nev) * C * 4;
+	want[KORACLE_BS_CONV_W] = 2L * B * C * k * C * 4;
+	want[KORACLE_BS_CONV_B] = want[KORACLE_BS_CONV_M] = 2L * B * C * 4;
+	want[KORACLE_BS_CONV_S] = 2L * B * C;
+	want[KORACLE_BS_HEAD_W] = (uint64_t)H * C * 4;
+	want[KORACLE_BS_HEAD_B] = want[KORACLE_BS_HEAD_M] = H * 4;
+	want[KORACLE_BS_HEAD_S] = want[KORACLE_BS_HEAD_V] = H;
+	want[KORACLE_BS_EMB_SLOT] = grp->total * H * 4;
+}
+
+/* Each residual block: its two convolutions, then its residual rescale. */
+static int fold_blocks(struct qb *q, const double *s_x, const double *s_u,
+		       struct koracle_blob_hdr *h)
+{
+	const struct ko_tcn_config *c = &q->m->cfg;
+	const struct ko_tcn_params *p = &q->m->p;
+	int C = c->channels, k = c->kernel;
+	int32_t mult;
+	int ret, shift;
+
+	for (int b = 0; b < c->blocks; b++) {
+		for (int j = 0; j < 2; j++) {
+			long l = 2 * b + j;
+			double s_in = j ? s_u[b] : s_x[b];
+			double s_out = j ? s_x[b + 1] : s_u[b];
+
+			ret = fold_layer(q, p->conv_w[b][j], C, p->conv_b[b][j],
+					 k * C, C, s_in, s_out,
+					 q->sect[KORACLE_BS_CONV_W] + l * C * k * C * 4,
+					 q->sect[KORACLE_BS_CONV_B] + l * C * 4,
+					 q->sect[KORACLE_BS_CONV_M] + l * C * 4,
+					 q->sect[KORACLE_BS_CONV_S] + l * C);
+			if (ret)
+				return ret;
+		}
+		if (ko_quant_multiplier(s_x[b] / s_x[b + 1], &mult, &shift)) {
+			snprintf(q->err, KO_ERR_LEN,
+				 "block %d's residual rescale is beyond 2^15", b);
+			return -EINVAL;
+		}
+		h->res_mult[b] = koracle_le32((uint32_t)mult);
+		h->res_shift[b] = (int8_t)shift;
+	}
+	return 0;
+}
+
+/*
+ * The head: columns < H of head_w (C, H+1) (the "none" column never
+ * ranks), the merged slot tables (@merged, @n values) in the head's
+ * scale, and the score weights v.
+ */
+static int fold_head(struct qb *q, const float *merged, long n, double s_in,
+		     double s_hz)
+{
+	const struct ko_tcn_params *p = &q->m->p;
+	int C = q->m->cfg.channels, H = q->m->cfg.hidden, ret;
+	double vmax = 0, vs;
+
+	ret = fold_layer(q, p->head_w, H + 1, p->head_b, C, H, s_in, s_hz,
+			 q->sect[KORACLE_BS_HEAD_W], q->sect[KORACLE_BS_HEAD_B],
+			 q->sect[KORACLE_BS_HEAD_M], q->sect[KORACLE_BS_HEAD_S]);
+	if (ret)
+		return ret;
+	for (long i = 0; i < n; i += 2)
+		put_pair(q->sect[KORACLE_BS_EMB_SLOT], i / 2, q16(merged[i] / s_hz),
+			 q16(merged[i + 1] / s_hz));
+	for (int j = 0; j < H; j++)
+		vmax = fmax(vmax, fabs(p->head_v[j]));
+	vs = vmax > 0 ? vmax / Q8 : 1.0;
+	for (int j = 0; j < H; j++)
+		q->sect[KORACLE_BS_HEAD_V][j] = (uint8_t)q8(p->head_v[j] / vs);
+	return 0;
+}
+
 int ko_quant_build(const struct ko_tcn *m, const struct ko_qcalib *cal,
 		   uint8_t **blob, size_t *len, char err[KO_ERR_LEN])
 {
 	const struct ko_tcn_config *c = &m->cfg;
-	const struct ko_tcn_params *p = &m->p;
-	int C = c->channels, H = c->hidden, k = c->kernel, B = c->blocks;
+	int H = c->hidden, B = c->blocks;
 	double s_x[KORACLE_Q_MAX_BLOCKS + 1], s_u[KORACLE_Q_MAX_BLOCKS], s_hz;
-	double bound = 0, smax, vmax = 0, vs;
+	double smax;
 	struct qgroups grp;
 	float *merged = NULL;
 	uint64_t want[KORACLE_BS_COUNT];
@@ -329,22 +437,7 @@ int ko_quant_build(const struct ko_tcn *m, const struct ko_qcalib *cal,
 	ret = check_arch(c, err);
 	if (ret)
 		return ret;
-	/* x0: exact worst case, per channel sum of each table's largest entry */
-	for (int ch = 0; ch < C; ch++) {
-		double s = 0;
-
-		for (int f = 0; f < c->nev; f++) {
-			double mx = 0;
-
-			if (c->ev_ignore >> f & 1)
-				continue;
-			for (int v = 0; v < c->ev_vocab[f]; v++)
-				mx = fmax(mx, fabs(p->emb_ev[(long)(m->ev_off[f] + v) * C + ch]));
-			s += mx;
-		}
-		bound = fmax(bound, s);
-	}
-	s_x[0] = act_scale(bound, 1.0);
+	s_x[0] = act_scale(x0_bound(m), 1.0);
 	for (int b = 0; b < B; b++) {
 		s_u[b] = act_scale(cal->u[b], KO_QUANT_HEADROOM);
 		s_x[b + 1] = act_scale(cal->out[b], KO_QUANT_HEADROOM);
@@ -359,15 +452,7 @@ int ko_quant_build(const struct ko_tcn *m, const struct ko_qcalib *cal,
 	s_hz = act_scale(fmax(fmax(cal->hz, cal->z), smax / KO_QUANT_HEADROOM),
 			 KO_QUANT_HEADROOM);
 
-	/* packed sections: 4 bytes a lane (blob.h) */
-	want[KORACLE_BS_EMB_EV] = rows_of(c->ev_vocab, c->nev) * C * 4;
-	want[KORACLE_BS_CONV_W] = 2L * B * C * k * C * 4;
-	want[KORACLE_BS_CONV_B] = want[KORACLE_BS_CONV_M] = 2L * B * C * 4;
-	want[KORACLE_BS_CONV_S] = 2L * B * C;
-	want[KORACLE_BS_HEAD_W] = (uint64_t)H * C * 4;
-	want[KORACLE_BS_HEAD_B] = want[KORACLE_BS_HEAD_M] = H * 4;
-	want[KORACLE_BS_HEAD_S] = want[KORACLE_BS_HEAD_V] = H;
-	want[KORACLE_BS_EMB_SLOT] = grp.total * H * 4;
+	section_sizes(c, &grp, want);
 	size = layout(c, &grp, &h, want, off);
 	buf = aligned_alloc(KORACLE_BLOB_ALIGN, (size + 7) / 8 * 8);
 	if (!buf) {
@@ -379,51 +464,13 @@ int ko_quant_build(const struct ko_tcn *m, const struct ko_qcalib *cal,
 	for (int s = 0; s < KORACLE_BS_COUNT; s++)
 		q.sect[s] = buf + off[s];
 
-	fold_table(p->emb_ev, c->ev_vocab, c->nev, c->ev_ignore, C, s_x[0],
-		   q.sect[KORACLE_BS_EMB_EV]);
-	for (int b = 0; b < B; b++) {
-		for (int j = 0; j < 2; j++) {
-			long l = 2 * b + j;
-			double s_in = j ? s_u[b] : s_x[b];
-			double s_out = j ? s_x[b + 1] : s_u[b];
-
-			ret = fold_layer(&q, p->conv_w[b][j], C, p->conv_b[b][j],
-					 k * C, C, s_in, s_out,
-					 q.sect[KORACLE_BS_CONV_W] + l * C * k * C * 4,
-					 q.sect[KORACLE_BS_CONV_B] + l * C * 4,
-					 q.sect[KORACLE_BS_CONV_M] + l * C * 4,
-					 q.sect[KORACLE_BS_CONV_S] + l * C);
-			if (ret)
-				goto out;
-		}
-		{
-			int32_t mult;
-			int shift;
-
-			if (ko_quant_multiplier(s_x[b] / s_x[b + 1], &mult, &shift)) {
-				snprintf(err, KO_ERR_LEN,
-					 "block %d's residual rescale is beyond 2^15", b);
-				ret = -EINVAL;
-				goto out;
-			}
-			h.res_mult[b] = koracle_le32((uint32_t)mult);
-			h.res_shift[b] = (int8_t)shift;
-		}
-	}
-	/* head: columns < H of head_w (C, H+1); the "none" column never ranks */
-	ret = fold_layer(&q, p->head_w, H + 1, p->head_b, C, H, s_x[B], s_hz,
-			 q.sect[KORACLE_BS_HEAD_W], q.sect[KORACLE_BS_HEAD_B],
-			 q.sect[KORACLE_BS_HEAD_M], q.sect[KORACLE_BS_HEAD_S]);
+	fold_table(m->p.emb_ev, c->ev_vocab, c->nev, c->ev_ignore, c->channels,
+		   s_x[0], q.sect[KORACLE_BS_EMB_EV]);
+	ret = fold_blocks(&q, s_x, s_u, &h);
+	if (!ret)
+		ret = fold_head(&q, merged, (long)grp.total * H, s_x[B], s_hz);
 	if (ret)
 		goto out;
-	for (long i = 0; i < grp.total * H; i += 2)
-		put_pair(q.sect[KORACLE_BS_EMB_SLOT], i / 2, q16(merged[i] / s_hz),
-			 q16(merged[i + 1] / s_hz));
-	for (int j = 0; j < H; j++)
-		vmax = fmax(vmax, fabs(p->head_v[j]));
-	vs = vmax > 0 ? vmax / Q8 : 1.0;
-	for (int j = 0; j < H; j++)
-		q.sect[KORACLE_BS_HEAD_V][j] = (uint8_t)q8(p->head_v[j] / vs);
 	memcpy(buf, &h, sizeof(h));
 	put32(buf + offsetof(struct koracle_blob_hdr, crc),
 	      koracle_blob_crc(buf, size));

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * The outputs of `koracle report` (user/report.c): the per-workload table
+ * The outputs of `koracle report` (user/cmd_report.c): the per-workload table
  * (one model, printed aligned on stdout and as Markdown, so both show the
  * same rows and columns), report.md, and the gnuplot script that draws
  * report.png.
@@ -12,12 +12,12 @@
 
 #include "report_input.h"
 
-#define RPT_MAX_COLS	20
-#define RPT_PNG_WIDTH	1200	/* px */
-#define RPT_PNG_HEIGHT	900	/* px */
+#define KO_RPT_MAX_COLS	20
+#define KO_RPT_PNG_WIDTH	1200	/* px */
+#define KO_RPT_PNG_HEIGHT	900	/* px */
 
 /* What the command was given, for the provenance sentences. */
-struct rpt_opts {
+struct ko_rpt_opts {
 	const char *eval;
 	const char **bench;	/* (nbench) */
 	const char **latency;	/* (nlatency) */
@@ -27,7 +27,7 @@ struct rpt_opts {
 	const char *dir;	/* no trailing '/' */
 };
 
-struct rpt_col {
+struct ko_rpt_col {
 	const char *text;	/* stdout header */
 	const char *md;		/* Markdown header */
 	bool left;		/* aligned left (text) */
@@ -38,44 +38,44 @@ struct rpt_col {
  * cell is a missing figure ("-" on stdout, "–" in Markdown); "" is a cell
  * that does not apply.
  */
-struct rpt_table {
-	const struct rpt_col *col[RPT_MAX_COLS];
+struct ko_rpt_table {
+	const struct ko_rpt_col *col[KO_RPT_MAX_COLS];
 	char **cell;
 	size_t ncol, nrow;
 };
 
 /* 0 or -ENOMEM. The "trained on" column only when --seen was given. */
-int rpt_table_build(const struct rpt_input *in, bool seen_col,
-		    struct rpt_table *t);
-const char *rpt_table_cell(const struct rpt_table *t, size_t row, size_t col);
-void rpt_table_print(const struct rpt_table *t, FILE *f);
-void rpt_table_free(struct rpt_table *t);
+int ko_rpt_table_build(const struct ko_rpt_input *in, bool seen_col,
+		    struct ko_rpt_table *t);
+const char *ko_rpt_table_cell(const struct ko_rpt_table *t, size_t row, size_t col);
+void ko_rpt_table_print(const struct ko_rpt_table *t, FILE *f);
+void ko_rpt_table_free(struct ko_rpt_table *t);
 
 /* @s with Markdown's punctuation escaped. */
-void rpt_md_text(FILE *f, const char *s);
+void ko_rpt_md_text(FILE *f, const char *s);
 
 /* Everything one output file is written from. */
-struct rpt_doc {
-	const struct rpt_input *in;
-	const struct rpt_table *t;
-	const struct rpt_opts *o;
+struct ko_rpt_doc {
+	const struct ko_rpt_input *in;
+	const struct ko_rpt_table *t;
+	const struct ko_rpt_opts *o;
 };
 
-/* report.md, to @f (report.c opens, checks and closes the file). */
-void rpt_emit_markdown(FILE *f, const struct rpt_doc *d);
+/* report.md, to @f (cmd_report.c opens, checks and closes the file). */
+void ko_rpt_emit_markdown(FILE *f, const struct ko_rpt_doc *d);
 /* report.gp, to @f: draws report.png, data inline, run from DIR. */
-void rpt_emit_gnuplot(FILE *f, const struct rpt_doc *d);
+void ko_rpt_emit_gnuplot(FILE *f, const struct ko_rpt_doc *d);
 /*
  * Runs "gnuplot report.gp" in @dir (its stdout goes to our stderr);
  * -ENOENT when gnuplot is not installed.
  */
-int rpt_run_gnuplot(const char *dir, char err[RPT_ERR_LEN]);
+int ko_rpt_run_gnuplot(const char *dir, char err[KO_ERR_LEN]);
 
 /* "512 ns", "1.02 µs", "4.19 ms": a bucket bound for people. */
-void rpt_fmt_ns(char *buf, size_t len, uint64_t ns);
+void ko_rpt_fmt_ns(char *buf, size_t len, uint64_t ns);
 
 /* Buckets first..last of a step_ns histogram, and their steps. */
-struct rpt_seg {
+struct ko_rpt_seg {
 	unsigned int first, last;
 	uint64_t count;
 };
@@ -86,7 +86,7 @@ struct rpt_seg {
  * shows the tails without pages of zeros. Returns the number of segments
  * (0 for an empty histogram).
  */
-size_t rpt_lat_segments(const struct rpt_latency *l,
-			struct rpt_seg seg[RPT_LAT_BUCKETS]);
+size_t ko_rpt_lat_segments(const struct ko_rpt_latency *l,
+			struct ko_rpt_seg seg[KO_RPT_LAT_BUCKETS]);
 
 #endif /* KO_REPORT_H */

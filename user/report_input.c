@@ -11,25 +11,26 @@
 
 #include <json-c/json.h>
 
+#include "file_read.h"
 #include "report_input.h"
 
-#define RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
+#define KO_RPT_JSON_MAX	(64u << 20)	/* bytes; eval prints ~400 per trace */
 
-const char *const rpt_live_prefix[RPT_LIVE_COUNT] = {
-	[RPT_LIVE_KORACLE] = "live_koracle_top1_",
-	[RPT_LIVE_MODEL] = "live_model_top1_",
-	[RPT_LIVE_SELECTOR] = "live_selector_top1_",
-	[RPT_LIVE_PREDICTIONS] = "live_predictions_",
-	[RPT_LIVE_STEP_NS] = "step_median_ns_",
-	[RPT_LIVE_OVERHEAD] = "overhead_ratio_",
+const char *const ko_rpt_live_prefix[KO_RPT_LIVE_COUNT] = {
+	[KO_RPT_LIVE_KORACLE] = "live_koracle_top1_",
+	[KO_RPT_LIVE_MODEL] = "live_model_top1_",
+	[KO_RPT_LIVE_SELECTOR] = "live_selector_top1_",
+	[KO_RPT_LIVE_PREDICTIONS] = "live_predictions_",
+	[KO_RPT_LIVE_STEP_NS] = "step_median_ns_",
+	[KO_RPT_LIVE_OVERHEAD] = "overhead_ratio_",
 };
 
-void rpt_input_init(struct rpt_input *in)
+void ko_rpt_input_init(struct ko_rpt_input *in)
 {
 	memset(in, 0, sizeof(*in));
 }
 
-void rpt_input_free(struct rpt_input *in)
+void ko_rpt_input_free(struct ko_rpt_input *in)
 {
 	size_t i;
 
@@ -42,10 +43,10 @@ void rpt_input_free(struct rpt_input *in)
 		free(in->bench[i].unit);
 	}
 	free(in->bench);
-	rpt_input_init(in);
+	ko_rpt_input_init(in);
 }
 
-struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
+struct ko_rpt_workload *ko_rpt_find(const struct ko_rpt_input *in, const char *label)
 {
 	size_t i;
 
@@ -57,78 +58,31 @@ struct rpt_workload *rpt_find(const struct rpt_input *in, const char *label)
 
 /* ---- eval JSON ---------------------------------------------------------- */
 
-/* The whole of @path into a NUL-terminated buffer. */
-static int rpt_slurp(const char *path, char **out, size_t *len,
-		     char err[RPT_ERR_LEN])
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = 0, cap = 0, got;
-	char *buf = NULL, *grown;
-	int ret = 0;
-
-	if (!f) {
-		ret = -errno;
-		snprintf(err, RPT_ERR_LEN, "cannot open the eval JSON %s: %s",
-			 path, strerror(errno));
-		return ret;
-	}
-	do {
-		if (cap - n < 4096) {
-			cap = cap ? cap * 2 : 65536;
-			grown = cap > RPT_JSON_MAX ? NULL : realloc(buf, cap + 1);
-			if (!grown) {
-				ret = cap > RPT_JSON_MAX ? -EFBIG : -ENOMEM;
-				snprintf(err, RPT_ERR_LEN, "read %s: %s", path,
-					 ret == -EFBIG ?
-					 "larger than 64 MiB: not eval's JSON?" :
-					 "out of memory");
-				goto out;
-			}
-			buf = grown;
-		}
-		got = fread(buf + n, 1, cap - n, f);
-		n += got;
-	} while (got);
-	if (ferror(f)) {
-		ret = -EIO;
-		snprintf(err, RPT_ERR_LEN, "read %s: %s", path, strerror(errno));
-		goto out;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	buf = NULL;
-out:
-	free(buf);
-	fclose(f);
-	return ret;
-}
-
 /*
  * @key of @o as a number in [lo, hi] into *v. @where names the object
  * ("traces[2]", "macro") for the message.
  */
-static int rpt_json_num(struct json_object *o, const char *key, double lo,
+static int ko_rpt_json_num(struct json_object *o, const char *key, double lo,
 			double hi, double *v, const char *path,
-			const char *where, char err[RPT_ERR_LEN])
+			const char *where, char err[KO_ERR_LEN])
 {
 	struct json_object *x;
 	enum json_type t;
 
 	if (!json_object_object_get_ex(o, key, &x)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no \"%s\": not the output of koracle eval --json?",
+		snprintf(err, KO_ERR_LEN, "%s: %s has no \"%s\": not the output of koracle eval --json?",
 			 path, where, key);
 		return -EINVAL;
 	}
 	t = json_object_get_type(x);
 	if (t != json_type_double && t != json_type_int) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s: \"%s\" is a %s, not a number",
+		snprintf(err, KO_ERR_LEN, "%s: %s: \"%s\" is a %s, not a number",
 			 path, where, key, json_type_to_name(t));
 		return -EINVAL;
 	}
 	*v = json_object_get_double(x);
 	if (!(*v >= lo && *v <= hi)) {	/* also NaN */
-		snprintf(err, RPT_ERR_LEN, "%s: %s: \"%s\" is %g, outside %g..%g",
+		snprintf(err, KO_ERR_LEN, "%s: %s: \"%s\" is %g, outside %g..%g",
 			 path, where, key, *v, lo, hi);
 		return -ERANGE;
 	}
@@ -136,9 +90,9 @@ static int rpt_json_num(struct json_object *o, const char *key, double lo,
 }
 
 /* The keys a trace and "macro" share, into @r (rates 0..1). */
-static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
+static int ko_rpt_json_rates(struct json_object *o, struct ko_rates *r,
 			  const char *path, const char *where,
-			  char err[RPT_ERR_LEN])
+			  char err[KO_ERR_LEN])
 {
 	const struct {
 		const char *key;
@@ -157,17 +111,17 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 	int k, ret;
 
 	if (!json_object_is_type(o, json_type_object)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s is not a JSON object", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s is not a JSON object", path, where);
 		return -EINVAL;
 	}
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
-		ret = rpt_json_num(o, f[i].key, 0, f[i].hi, f[i].v, path, where, err);
+		ret = ko_rpt_json_num(o, f[i].key, 0, f[i].hi, f[i].v, path, where, err);
 		if (ret)
 			return ret;
 	}
 	if (!json_object_object_get_ex(o, "baselines", &base) ||
 	    !json_object_is_type(base, json_type_object)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no \"baselines\" object",
+		snprintf(err, KO_ERR_LEN, "%s: %s has no \"baselines\" object",
 			 path, where);
 		return -EINVAL;
 	}
@@ -175,7 +129,7 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
 		char w[96];
 
 		snprintf(w, sizeof(w), "%s.baselines", where);
-		ret = rpt_json_num(base, ko_base_names[k], 0, 1, &r->base[k],
+		ret = ko_rpt_json_num(base, ko_base_names[k], 0, 1, &r->base[k],
 				   path, w, err);
 		if (ret)
 			return ret;
@@ -187,9 +141,9 @@ static int rpt_json_rates(struct json_object *o, struct ko_rates *r,
  * A trace's label: non-empty, no control characters (they would break the
  * tables and the gnuplot script; quotes and backslashes are escaped there).
  */
-static int rpt_json_label(struct json_object *t, const char **label,
+static int ko_rpt_json_label(struct json_object *t, const char **label,
 			  const char *path, const char *where,
-			  char err[RPT_ERR_LEN])
+			  char err[KO_ERR_LEN])
 {
 	struct json_object *x;
 	const unsigned char *p;
@@ -197,18 +151,18 @@ static int rpt_json_label(struct json_object *t, const char **label,
 
 	if (!json_object_object_get_ex(t, "label", &x) ||
 	    !json_object_is_type(x, json_type_string)) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has no string \"label\"", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s has no string \"label\"", path, where);
 		return -EINVAL;
 	}
 	*label = json_object_get_string(x);
 	len = json_object_get_string_len(x);
 	if (!len) {
-		snprintf(err, RPT_ERR_LEN, "%s: %s has an empty label", path, where);
+		snprintf(err, KO_ERR_LEN, "%s: %s has an empty label", path, where);
 		return -EINVAL;
 	}
 	for (p = (const unsigned char *)*label; p < (const unsigned char *)*label + len; p++) {
 		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(err, RPT_ERR_LEN,
+			snprintf(err, KO_ERR_LEN,
 				 "%s: %s: the label %s holds control character 0x%02x (newline, tab, ...), which no table or chart can show; re-import the trace with koracle import --label NAME",
 				 path, where, json_object_to_json_string(x), *p);
 			return -EINVAL;
@@ -218,10 +172,10 @@ static int rpt_json_label(struct json_object *t, const char **label,
 }
 
 /* Adds one trace's counts (rates times predictions) to its label's row. */
-static int rpt_pool(struct rpt_input *in, const char *label,
+static int ko_rpt_pool(struct ko_rpt_input *in, const char *label,
 		    const struct ko_rates *r)
 {
-	struct rpt_workload *w = rpt_find(in, label), *grown;
+	struct ko_rpt_workload *w = ko_rpt_find(in, label), *grown;
 	double p = r->predictions;
 	int k;
 
@@ -250,7 +204,7 @@ static int rpt_pool(struct rpt_input *in, const char *label,
 }
 
 /* Counts back to rates: divide by each row's summed predictions. */
-static void rpt_pool_finish(struct rpt_input *in)
+static void ko_rpt_pool_finish(struct ko_rpt_input *in)
 {
 	size_t i;
 	int k;
@@ -270,8 +224,8 @@ static void rpt_pool_finish(struct rpt_input *in)
 	}
 }
 
-static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
-			  const char *path, char err[RPT_ERR_LEN])
+static int ko_rpt_parse_eval(struct ko_rpt_input *in, struct json_object *root,
+			  const char *path, char err[KO_ERR_LEN])
 {
 	struct json_object *traces, *macro;
 	struct ko_rates r;
@@ -283,14 +237,14 @@ static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
 	if (!json_object_is_type(root, json_type_object) ||
 	    !json_object_object_get_ex(root, "traces", &traces) ||
 	    !json_object_is_type(traces, json_type_array)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "%s: no \"traces\" array: not the output of koracle eval --json?",
 			 path);
 		return -EINVAL;
 	}
 	n = json_object_array_length(traces);
 	if (!n) {
-		snprintf(err, RPT_ERR_LEN, "%s: \"traces\" is empty: nothing to report", path);
+		snprintf(err, KO_ERR_LEN, "%s: \"traces\" is empty: nothing to report", path);
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
@@ -298,40 +252,42 @@ static int rpt_parse_eval(struct rpt_input *in, struct json_object *root,
 
 		snprintf(where, sizeof(where), "traces[%zu]", i);
 		memset(&r, 0, sizeof(r));
-		ret = rpt_json_rates(t, &r, path, where, err);
+		ret = ko_rpt_json_rates(t, &r, path, where, err);
 		if (!ret)
-			ret = rpt_json_label(t, &label, path, where, err);
+			ret = ko_rpt_json_label(t, &label, path, where, err);
 		if (ret)
 			return ret;
-		if (rpt_pool(in, label, &r)) {
-			snprintf(err, RPT_ERR_LEN, "read %s: out of memory", path);
+		if (ko_rpt_pool(in, label, &r)) {
+			snprintf(err, KO_ERR_LEN, "read %s: out of memory", path);
 			return -ENOMEM;
 		}
 	}
-	rpt_pool_finish(in);
+	ko_rpt_pool_finish(in);
 	if (!json_object_object_get_ex(root, "macro", &macro)) {
-		snprintf(err, RPT_ERR_LEN, "%s: no \"macro\" object: not the output of koracle eval --json?",
+		snprintf(err, KO_ERR_LEN, "%s: no \"macro\" object: not the output of koracle eval --json?",
 			 path);
 		return -EINVAL;
 	}
-	return rpt_json_rates(macro, &in->macro, path, "macro", err);
+	return ko_rpt_json_rates(macro, &in->macro, path, "macro", err);
 }
 
-int rpt_read_eval(struct rpt_input *in, const char *path, char err[RPT_ERR_LEN])
+int ko_rpt_read_eval(struct ko_rpt_input *in, const char *path, char err[KO_ERR_LEN])
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *root = NULL;
 	enum json_tokener_error jerr;
 	char *buf = NULL;
+	void *raw;
 	size_t len = 0, end;
 	int ret;
 
-	ret = rpt_slurp(path, &buf, &len, err);
+	ret = ko_file_read(path, KO_RPT_JSON_MAX, "eval's JSON", &raw, &len, err);
 	if (ret)
 		return ret;
+	buf = raw;
 	tok = json_tokener_new();
 	if (!tok) {
-		snprintf(err, RPT_ERR_LEN, "parse %s: out of memory", path);
+		snprintf(err, KO_ERR_LEN, "parse %s: out of memory", path);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -340,24 +296,24 @@ int rpt_read_eval(struct rpt_input *in, const char *path, char err[RPT_ERR_LEN])
 	end = json_tokener_get_parse_end(tok);
 	ret = -EINVAL;
 	if (jerr == json_tokener_continue || (!root && jerr == json_tokener_success)) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "cannot parse %s as JSON: it ends early, after %zu bytes (truncated? koracle eval --json writes one object)",
 			 path, len);
 		goto out;
 	}
 	if (jerr != json_tokener_success) {
-		snprintf(err, RPT_ERR_LEN, "cannot parse %s as JSON: %s, at byte %zu",
+		snprintf(err, KO_ERR_LEN, "cannot parse %s as JSON: %s, at byte %zu",
 			 path, json_tokener_error_desc(jerr), end);
 		goto out;
 	}
 	end += strspn(buf + end, " \t\r\n");
 	if (end < len) {
-		snprintf(err, RPT_ERR_LEN,
+		snprintf(err, KO_ERR_LEN,
 			 "cannot parse %s as JSON: more text after the object, at byte %zu (two eval outputs in one file?)",
 			 path, end);
 		goto out;
 	}
-	ret = rpt_parse_eval(in, root, path, err);
+	ret = ko_rpt_parse_eval(in, root, path, err);
 out:
 	json_object_put(root);
 	if (tok)

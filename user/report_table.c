@@ -15,15 +15,15 @@
 
 #include "report.h"
 
-enum rpt_colid {
+enum ko_rpt_colid {
 	C_LABEL, C_SEEN, C_PRED, C_TOP1, C_MODEL, C_SEL, C_MARGIN,
 	C_FIFO, C_LIFO, C_SLOT1, C_MARKOV2, C_ADAPTIVE, C_COVER,
 	C_LPRED, C_LKORACLE, C_LMODEL, C_LSEL, C_NS, C_OVERHEAD, C_COUNT,
 };
 
-_Static_assert(C_COUNT <= RPT_MAX_COLS, "struct rpt_table holds RPT_MAX_COLS columns");
+_Static_assert(C_COUNT <= KO_RPT_MAX_COLS, "struct ko_rpt_table holds KO_RPT_MAX_COLS columns");
 
-static const struct rpt_col rpt_cols[C_COUNT] = {
+static const struct ko_rpt_col ko_rpt_cols[C_COUNT] = {
 	[C_LABEL] = { "workload", "workload", true },
 	[C_SEEN] = { "trained", "trained on", true },
 	[C_PRED] = { "predictions", "predictions", false },
@@ -46,16 +46,16 @@ static const struct rpt_col rpt_cols[C_COUNT] = {
 };
 
 /* The bench figure behind each live column. */
-static const enum rpt_live rpt_col_live[C_COUNT] = {
-	[C_LPRED] = RPT_LIVE_PREDICTIONS,
-	[C_LKORACLE] = RPT_LIVE_KORACLE,
-	[C_LMODEL] = RPT_LIVE_MODEL,
-	[C_LSEL] = RPT_LIVE_SELECTOR,
-	[C_NS] = RPT_LIVE_STEP_NS,
-	[C_OVERHEAD] = RPT_LIVE_OVERHEAD,
+static const enum ko_rpt_live ko_rpt_col_live[C_COUNT] = {
+	[C_LPRED] = KO_RPT_LIVE_PREDICTIONS,
+	[C_LKORACLE] = KO_RPT_LIVE_KORACLE,
+	[C_LMODEL] = KO_RPT_LIVE_MODEL,
+	[C_LSEL] = KO_RPT_LIVE_SELECTOR,
+	[C_NS] = KO_RPT_LIVE_STEP_NS,
+	[C_OVERHEAD] = KO_RPT_LIVE_OVERHEAD,
 };
 
-static int rpt_cell(char **cell, const char *fmt, ...)
+static int ko_rpt_cell(char **cell, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -71,57 +71,57 @@ static int rpt_cell(char **cell, const char *fmt, ...)
 }
 
 /* One cell of a workload row (@w) or of the macro row (@w NULL). */
-static int rpt_fill(char **cell, enum rpt_colid id,
-		    const struct rpt_workload *w, const struct ko_rates *r)
+static int ko_rpt_fill(char **cell, enum ko_rpt_colid id,
+		    const struct ko_rpt_workload *w, const struct ko_rates *r)
 {
 	double v;
 	int k;
 
 	switch (id) {
 	case C_LABEL:
-		return rpt_cell(cell, "%s", w ? w->label : "macro (mean per workload)");
+		return ko_rpt_cell(cell, "%s", w ? w->label : "macro (mean per workload)");
 	case C_SEEN:
-		return rpt_cell(cell, "%s", w ? (w->seen ? "yes" : "no") : "");
+		return ko_rpt_cell(cell, "%s", w ? (w->seen ? "yes" : "no") : "");
 	case C_PRED:
-		return rpt_cell(cell, "%.0f", r->predictions);
+		return ko_rpt_cell(cell, "%.0f", r->predictions);
 	case C_TOP1:
-		return rpt_cell(cell, "%.1f", 100 * r->top1);
+		return ko_rpt_cell(cell, "%.1f", 100 * r->top1);
 	case C_MODEL:
-		return rpt_cell(cell, "%.1f", 100 * r->model_top1);
+		return ko_rpt_cell(cell, "%.1f", 100 * r->model_top1);
 	case C_SEL:
-		return rpt_cell(cell, "%.1f", 100 * r->base[KO_BASE_SELECTOR]);
+		return ko_rpt_cell(cell, "%.1f", 100 * r->base[KO_BASE_SELECTOR]);
 	case C_MARGIN:
 		/* rounded first, so a tiny loss prints "+0.0", not "-0.0" */
 		v = round(1000 * (r->top1 - r->base[KO_BASE_SELECTOR])) / 10;
-		return rpt_cell(cell, "%+.1f", v == 0 ? 0.0 : v);
+		return ko_rpt_cell(cell, "%+.1f", v == 0 ? 0.0 : v);
 	case C_FIFO: case C_LIFO: case C_SLOT1: case C_MARKOV2: case C_ADAPTIVE:
 		k = KO_BASE_FIFO + (id - C_FIFO);
-		return rpt_cell(cell, "%.1f", 100 * r->base[k]);
+		return ko_rpt_cell(cell, "%.1f", 100 * r->base[k]);
 	case C_COVER:
-		return rpt_cell(cell, "%.1f", 100 * r->coverage);
+		return ko_rpt_cell(cell, "%.1f", 100 * r->coverage);
 	default:
 		break;
 	}
 	if (!w)
-		return rpt_cell(cell, "%s", "");	/* no live macro figures */
-	k = rpt_col_live[id];
+		return ko_rpt_cell(cell, "%s", "");	/* no live macro figures */
+	k = ko_rpt_col_live[id];
 	if (!w->has[k])
 		return 0;	/* missing: NULL */
 	v = w->live[k];
 	switch (id) {
 	case C_LKORACLE: case C_LMODEL: case C_LSEL:
-		return rpt_cell(cell, "%.1f", 100 * v);
+		return ko_rpt_cell(cell, "%.1f", 100 * v);
 	case C_OVERHEAD:
-		return rpt_cell(cell, "%.3f", v);
+		return ko_rpt_cell(cell, "%.3f", v);
 	default:
-		return rpt_cell(cell, "%.0f", v);
+		return ko_rpt_cell(cell, "%.0f", v);
 	}
 }
 
-int rpt_table_build(const struct rpt_input *in, bool seen_col,
-		    struct rpt_table *t)
+int ko_rpt_table_build(const struct ko_rpt_input *in, bool seen_col,
+		    struct ko_rpt_table *t)
 {
-	enum rpt_colid ids[C_COUNT];
+	enum ko_rpt_colid ids[C_COUNT];
 	size_t i, j, n = 0;
 	int id, ret = 0;
 
@@ -132,11 +132,11 @@ int rpt_table_build(const struct rpt_input *in, bool seen_col,
 		if (id >= C_LPRED) {
 			any = false;
 			for (i = 0; i < in->nw; i++)
-				any |= in->w[i].has[rpt_col_live[id]];
+				any |= in->w[i].has[ko_rpt_col_live[id]];
 		}
 		if (any) {
 			ids[n] = id;
-			t->col[n++] = &rpt_cols[id];
+			t->col[n++] = &ko_rpt_cols[id];
 		}
 	}
 	t->ncol = n;
@@ -145,46 +145,46 @@ int rpt_table_build(const struct rpt_input *in, bool seen_col,
 	if (!t->cell)
 		return -ENOMEM;
 	for (i = 0; i < t->nrow && !ret; i++) {
-		const struct rpt_workload *w = i < in->nw ? &in->w[i] : NULL;
+		const struct ko_rpt_workload *w = i < in->nw ? &in->w[i] : NULL;
 
 		for (j = 0; j < n && !ret; j++)
-			ret = rpt_fill(&t->cell[i * n + j], ids[j], w,
+			ret = ko_rpt_fill(&t->cell[i * n + j], ids[j], w,
 				       w ? &w->r : &in->macro);
 	}
 	return ret;
 }
 
-const char *rpt_table_cell(const struct rpt_table *t, size_t row, size_t col)
+const char *ko_rpt_table_cell(const struct ko_rpt_table *t, size_t row, size_t col)
 {
 	return t->cell[row * t->ncol + col];
 }
 
 /* The text of row @i (0: the header), "-" for a missing figure. */
-static const char *rpt_text(const struct rpt_table *t, size_t i, size_t j)
+static const char *ko_rpt_text(const struct ko_rpt_table *t, size_t i, size_t j)
 {
-	const char *s = i ? rpt_table_cell(t, i - 1, j) : t->col[j]->text;
+	const char *s = i ? ko_rpt_table_cell(t, i - 1, j) : t->col[j]->text;
 
 	return s ? s : "-";
 }
 
-void rpt_table_print(const struct rpt_table *t, FILE *f)
+void ko_rpt_table_print(const struct ko_rpt_table *t, FILE *f)
 {
-	size_t width[RPT_MAX_COLS], i, j, n, last;
+	size_t width[KO_RPT_MAX_COLS], i, j, n, last;
 	const char *s;
 
 	for (j = 0; j < t->ncol; j++) {
 		width[j] = 0;
 		for (i = 0; i <= t->nrow; i++) {
-			n = strlen(rpt_text(t, i, j));
+			n = strlen(ko_rpt_text(t, i, j));
 			if (n > width[j])
 				width[j] = n;
 		}
 	}
 	for (i = 0; i <= t->nrow; i++) {
-		for (last = t->ncol - 1; last && !*rpt_text(t, i, last); last--)
+		for (last = t->ncol - 1; last && !*ko_rpt_text(t, i, last); last--)
 			;	/* no trailing blanks */
 		for (j = 0; j <= last; j++) {
-			s = rpt_text(t, i, j);
+			s = ko_rpt_text(t, i, j);
 			if (t->col[j]->left && j == last)
 				fprintf(f, "%s%s", j ? "  " : "", s);
 			else
@@ -195,7 +195,7 @@ void rpt_table_print(const struct rpt_table *t, FILE *f)
 	}
 }
 
-void rpt_table_free(struct rpt_table *t)
+void ko_rpt_table_free(struct ko_rpt_table *t)
 {
 	size_t i;
 
@@ -206,7 +206,7 @@ void rpt_table_free(struct rpt_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-void rpt_fmt_ns(char *buf, size_t len, uint64_t ns)
+void ko_rpt_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
 	if (ns < 1000)
 		snprintf(buf, len, "%" PRIu64 " ns", ns);
@@ -218,20 +218,20 @@ void rpt_fmt_ns(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%.3g s", (double)ns / 1e9);
 }
 
-size_t rpt_lat_segments(const struct rpt_latency *l,
-			struct rpt_seg seg[RPT_LAT_BUCKETS])
+size_t ko_rpt_lat_segments(const struct ko_rpt_latency *l,
+			struct ko_rpt_seg seg[KO_RPT_LAT_BUCKETS])
 {
-	unsigned int b, first = RPT_LAT_BUCKETS, last = 0, end;
+	unsigned int b, first = KO_RPT_LAT_BUCKETS, last = 0, end;
 	size_t n = 0;
 
-	for (b = 0; b < RPT_LAT_BUCKETS; b++) {
+	for (b = 0; b < KO_RPT_LAT_BUCKETS; b++) {
 		if (!l->count[b])
 			continue;
-		if (first == RPT_LAT_BUCKETS)
+		if (first == KO_RPT_LAT_BUCKETS)
 			first = b;
 		last = b;
 	}
-	if (first == RPT_LAT_BUCKETS)
+	if (first == KO_RPT_LAT_BUCKETS)
 		return 0;
 	for (b = first; b <= last; b = end + 1) {
 		end = b;

@@ -156,12 +156,14 @@ int ko_trace_open(const char *path, struct ko_trace_reader **out,
 			 strerror(errno));
 		goto err_free;
 	}
+	errno = 0;
 	n = fread(&hdr, 1, sizeof(hdr), r->f);
 	if (n != sizeof(hdr)) {
 		if (ferror(r->f)) {
-			ret = -EIO;
+			/* the real cause, e.g. EISDIR for a directory */
+			ret = errno ? -errno : -EIO;
 			snprintf(err, KO_ERR_LEN, "%s: reading the header: %s",
-				 r->path, strerror(EIO));
+				 r->path, strerror(-ret));
 		} else {
 			ret = -EINVAL;
 			snprintf(err, KO_ERR_LEN,

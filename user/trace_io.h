@@ -10,8 +10,7 @@
 #include <stdio.h>
 #include "../shared/record.h"
 #include "../shared/trace_format.h"
-
-#define KO_ERR_LEN 256
+#include "err.h"
 
 struct ko_trace_info {
 	int version;

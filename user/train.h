@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
-/* `koracle train`: options and the training run (train.c, train_run.c). */
+/* Training the float TCN: defaults, hold-out (train.c) and the run (train_run.c). */
 #ifndef KO_TRAIN_H
 #define KO_TRAIN_H
 

@@ -409,16 +409,128 @@ static int fit(struct run *r, int *epochs_run, int *best_epoch,
 	return 0;
 }
 
+/*
+ * The training and validation files: --val's, or whole files of the
+ * training list held back (and named on stderr). 0, -1 (message printed)
+ * or -ENOMEM.
+ */
+static int split_files(const struct ko_train_opts *o, char **tr, int *ntr,
+		       char **va, int *nva)
+{
+	int *held = calloc(o->ntrain, sizeof(*held));
+
+	if (!held)
+		return -ENOMEM;
+	if (!o->nval && ko_train_holdout(o, held)) {
+		free(held);
+		return -1;
+	}
+	for (int i = 0; i < o->ntrain; i++) {
+		if (held[i])
+			va[(*nva)++] = o->train[i];
+		else
+			tr[(*ntr)++] = o->train[i];
+	}
+	free(held);
+	for (int i = 0; i < o->nval; i++)
+		va[(*nva)++] = o->val[i];
+	if (!o->nval) {
+		fprintf(stderr, "train: validation files (held back; --val chooses):");
+		for (int i = 0; i < *nva; i++)
+			fprintf(stderr, " %s", va[i]);
+		fprintf(stderr, "\n");
+	}
+	return 0;
+}
+
+/*
+ * Both datasets, within the memory budget; then whether the model reads
+ * the kernel-only slot features (only if a training trace has them).
+ * 0 or -1 (message printed).
+ */
+static int load_data(struct run *r, struct ko_tcn_config *cfg, char **tr,
+		     int ntr, char **va, int nva)
+{
+	const struct ko_train_opts *o = r->o;
+	long cap;
+
+	ko_dataset_init(&r->tr, o->window, ko_tcn_warmup(cfg), o->max_windows,
+			o->seed);
+	/* memory stays bounded however many files: shrink the per-file cap */
+	cap = KO_TRAIN_MEM_BUDGET / (long)r->tr.win_bytes / (ntr + nva);
+	if (cap < o->max_windows) {
+		fprintf(stderr, "train: keeping at most %ld windows per file (%d files, %ld MiB budget)\n",
+			cap, ntr + nva, KO_TRAIN_MEM_BUDGET >> 20);
+		r->tr.cap = (int)(cap > 1 ? cap : 1);
+	}
+	ko_dataset_init(&r->va, o->window, ko_tcn_warmup(cfg), r->tr.cap,
+			o->seed + 1);
+	if (load_files(r, &r->tr, tr, ntr, "training") ||
+	    load_files(r, &r->va, va, nva, "validation"))
+		return -1;
+	if (o->export_path && export_windows(&r->tr, cfg, o->export_path))
+		return -1;
+	if (!o->no_kernel_feat && !kernel_traces(&r->tr))
+		fprintf(stderr, "train: no training trace was collected by the module: ignoring the kernel-only slot features (vruntime rank, weight class)\n");
+	if (o->no_kernel_feat || !kernel_traces(&r->tr))
+		cfg->sf_ignore = 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT;
+	return 0;
+}
+
+/* The model, its replicas and the batch buffers; 0 or -ENOMEM. */
+static int alloc_model(struct run *r, const struct ko_tcn_config *cfg)
+{
+	int B = r->o->batch, T = r->o->window;
+
+	if (ko_tcn_create(&r->m, cfg) || ko_tcn_alloc_train(&r->m) ||
+	    ko_tcn_reserve(&r->m, B * T))
+		return -ENOMEM;
+	ko_tcn_init_params(&r->m, r->o->seed);
+	if (setup_shards(r))
+		return -ENOMEM;
+	r->ev = malloc((size_t)B * T * KORACLE_EF_COUNT);
+	r->slot = malloc((size_t)B * T * KORACLE_K * KORACLE_SF_COUNT);
+	r->labels = malloc((size_t)B * T);
+	r->bfile = malloc(sizeof(int) * B);
+	r->bwin = malloc(sizeof(int) * B);
+	r->cum = malloc(sizeof(double) * r->tr.nfiles);
+	r->best = malloc(sizeof(float) * r->m.nparams);
+	if (!r->ev || !r->slot || !r->labels || !r->bfile || !r->bwin ||
+	    !r->cum || !r->best)
+		return -ENOMEM;
+	for (int f = 0; f < r->tr.nfiles; f++)
+		r->cum[f] = (f ? r->cum[f - 1] : 0.0) + ko_dataset_file_weight(&r->tr, f);
+	return 0;
+}
+
+static void run_free(struct run *r)
+{
+	free(r->ev);
+	free(r->slot);
+	free(r->labels);
+	free(r->bfile);
+	free(r->bwin);
+	free(r->cum);
+	free(r->best);
+	for (int i = 0; r->rep && i < r->nshard - 1; i++)
+		ko_tcn_destroy(&r->rep[i]);
+	free(r->rep);
+	free(r->sh);
+	ko_tcn_destroy(&r->m);
+	ko_dataset_free(&r->tr);
+	ko_dataset_free(&r->va);
+}
+
 int ko_train_run(const struct ko_train_opts *o)
 {
 	struct run r = { .o = o };
 	struct ko_tcn_config cfg;
 	struct ko_model_meta meta = { 0 };
 	char **tr_paths = NULL, **va_paths = NULL;
-	int ntr = 0, nva = 0, *held = NULL, ret = KO_EXIT_FAIL;
-	int epochs_run = 0, best_epoch = 0, T = o->window, B = o->batch;
+	int ntr = 0, nva = 0, ret = KO_EXIT_FAIL, err_code;
+	int epochs_run = 0, best_epoch = 0;
 	double best_val = 0, wps = 0, loss = 0;
-	long nsteps = 0, cap;
+	long nsteps = 0;
 	long long t0 = ko_now_ms();
 	char err[KO_ERR_LEN];
 
@@ -427,71 +539,26 @@ int ko_train_run(const struct ko_train_opts *o)
 	ko_model_default_config(&cfg, o->channels, o->blocks, o->kernel, o->hidden);
 	if (!o->use_comm)
 		cfg.ev_ignore = 1u << KORACLE_EF_COMM;
-	held = calloc(o->ntrain, sizeof(*held));
 	tr_paths = calloc(o->ntrain + o->nval, sizeof(*tr_paths));
 	va_paths = calloc(o->ntrain + o->nval, sizeof(*va_paths));
-	if (!held || !tr_paths || !va_paths)
+	if (!tr_paths || !va_paths)
 		goto nomem;
-	if (!o->nval && ko_train_holdout(o, held))
+	err_code = split_files(o, tr_paths, &ntr, va_paths, &nva);
+	if (err_code == -ENOMEM)
+		goto nomem;
+	if (err_code || load_data(&r, &cfg, tr_paths, ntr, va_paths, nva))
 		goto out;
-	for (int i = 0; i < o->ntrain; i++) {
-		if (held[i])
-			va_paths[nva++] = o->train[i];
-		else
-			tr_paths[ntr++] = o->train[i];
-	}
-	for (int i = 0; i < o->nval; i++)
-		va_paths[nva++] = o->val[i];
-	if (!o->nval) {
-		fprintf(stderr, "train: validation files (held back; --val chooses):");
-		for (int i = 0; i < nva; i++)
-			fprintf(stderr, " %s", va_paths[i]);
-		fprintf(stderr, "\n");
-	}
-	ko_dataset_init(&r.tr, T, ko_tcn_warmup(&cfg), o->max_windows, o->seed);
-	/* memory stays bounded however many files: shrink the per-file cap */
-	cap = KO_TRAIN_MEM_BUDGET / (long)r.tr.win_bytes / (ntr + nva);
-	if (cap < o->max_windows) {
-		fprintf(stderr, "train: keeping at most %ld windows per file (%d files, %ld MiB budget)\n",
-			cap, ntr + nva, KO_TRAIN_MEM_BUDGET >> 20);
-		r.tr.cap = (int)(cap > 1 ? cap : 1);
-	}
-	ko_dataset_init(&r.va, T, ko_tcn_warmup(&cfg), r.tr.cap, o->seed + 1);
-	if (load_files(&r, &r.tr, tr_paths, ntr, "training") ||
-	    load_files(&r, &r.va, va_paths, nva, "validation"))
-		goto out;
-	if (o->export_path && export_windows(&r.tr, &cfg, o->export_path))
-		goto out;
-	if (!o->no_kernel_feat && !kernel_traces(&r.tr))
-		fprintf(stderr, "train: no training trace was collected by the module: ignoring the kernel-only slot features (vruntime rank, weight class)\n");
-	if (o->no_kernel_feat || !kernel_traces(&r.tr))
-		cfg.sf_ignore = 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT;
-	if (ko_tcn_create(&r.m, &cfg) || ko_tcn_alloc_train(&r.m) ||
-	    ko_tcn_reserve(&r.m, B * T))
+	if (alloc_model(&r, &cfg))
 		goto nomem;
-	ko_tcn_init_params(&r.m, o->seed);
-	if (setup_shards(&r))
-		goto nomem;
-	r.ev = malloc((size_t)B * T * KORACLE_EF_COUNT);
-	r.slot = malloc((size_t)B * T * KORACLE_K * KORACLE_SF_COUNT);
-	r.labels = malloc((size_t)B * T);
-	r.bfile = malloc(sizeof(int) * B);
-	r.bwin = malloc(sizeof(int) * B);
-	r.cum = malloc(sizeof(double) * r.tr.nfiles);
-	r.best = malloc(sizeof(float) * r.m.nparams);
-	if (!r.ev || !r.slot || !r.labels || !r.bfile || !r.bwin || !r.cum || !r.best)
-		goto nomem;
-	for (int f = 0; f < r.tr.nfiles; f++)
-		r.cum[f] = (f ? r.cum[f - 1] : 0.0) + ko_dataset_file_weight(&r.tr, f);
 	printf("train: files=%d windows=%ld labels=%d val_files=%d val_windows=%ld window=%d warmup=%d\n",
 	       r.tr.nfiles, r.tr.total_win, r.tr.nlabels, r.va.nfiles,
-	       r.va.total_win, T, r.tr.warmup);
+	       r.va.total_win, o->window, r.tr.warmup);
 	fflush(stdout);
 	if (fit(&r, &epochs_run, &best_epoch, &best_val, &wps, &loss, &nsteps))
 		goto out;
 	meta = (struct ko_model_meta){
 		.seed = o->seed, .epochs = epochs_run, .best_epoch = best_epoch,
-		.window = T, .batch = B, .threads = o->threads,
+		.window = o->window, .batch = o->batch, .threads = o->threads,
 		.ntrain = r.tr.nfiles, .nval = r.va.nfiles,
 		.best_val_top1 = best_val,
 	};
@@ -513,21 +580,7 @@ nomem:
 	fprintf(stderr, "koracle: train: out of memory\n");
 out:
 	free(meta.text);
-	free(r.ev);
-	free(r.slot);
-	free(r.labels);
-	free(r.bfile);
-	free(r.bwin);
-	free(r.cum);
-	free(r.best);
-	for (int i = 0; r.rep && i < r.nshard - 1; i++)
-		ko_tcn_destroy(&r.rep[i]);
-	free(r.rep);
-	free(r.sh);
-	ko_tcn_destroy(&r.m);
-	ko_dataset_free(&r.tr);
-	ko_dataset_free(&r.va);
-	free(held);
+	run_free(&r);
 	free(tr_paths);
 	free(va_paths);
 	return ret;

@@ -5,11 +5,11 @@
  *
  * Input: byte 0 picks the reader, the rest is the file (in a memfd, read
  * by path as report does):
- *   0  rpt_read_bench
- *   1  rpt_read_latency, twice (files are summed: the overflow guard)
- *   2  rpt_read_eval
- *   3  rpt_read_eval on the bytes before the first NUL, then
- *      rpt_read_bench on those after it: bench names then refer to the
+ *   0  ko_rpt_read_bench
+ *   1  ko_rpt_read_latency, twice (files are summed: the overflow guard)
+ *   2  ko_rpt_read_eval
+ *   3  ko_rpt_read_eval on the bytes before the first NUL, then
+ *      ko_rpt_read_bench on those after it: bench names then refer to the
  *      eval's labels (live_*_<label> figures, their range checks)
  *
  * Checked besides memory safety: 0 or -errno with a terminated message,
@@ -17,7 +17,7 @@
  * was kept being what the header promises (names and units printable
  * words, labels without control characters, rates in 0..1, a histogram
  * total equal to its buckets' sum and a median inside its bucket).
- * rpt_read_latency warns on stderr when a file's median disagrees with its
+ * ko_rpt_read_latency warns on stderr when a file's median disagrees with its
  * buckets: scripts/fuzz.sh runs this target with -close_fd_mask=2.
  */
 #include <errno.h>
@@ -32,13 +32,13 @@ static void fz_check_err(int ret, const char *err)
 {
 	FZ_CHECK(ret <= 0);
 	if (ret)
-		FZ_CHECK(fz_terminated(err, RPT_ERR_LEN) && err[0]);
+		FZ_CHECK(fz_terminated(err, KO_ERR_LEN) && err[0]);
 }
 
-static int fz_read(struct rpt_input *in, const uint8_t *p, size_t n,
-		   int (*rd)(struct rpt_input *, const char *, char *))
+static int fz_read(struct ko_rpt_input *in, const uint8_t *p, size_t n,
+		   int (*rd)(struct ko_rpt_input *, const char *, char *))
 {
-	char err[RPT_ERR_LEN];
+	char err[KO_ERR_LEN];
 	int ret;
 
 	fz_memfile_set(&mf, p, n);
@@ -53,21 +53,21 @@ static bool fz_rate(double v)
 	return v >= 0 && v <= 1;
 }
 
-static void fz_check_input(const struct rpt_input *in)
+static void fz_check_input(const struct ko_rpt_input *in)
 {
 	uint64_t sum = 0, med;
 	size_t i;
 	int b, k;
 
 	for (i = 0; i < in->nbench; i++) {
-		const struct rpt_bench *bn = &in->bench[i];
+		const struct ko_rpt_bench *bn = &in->bench[i];
 
 		FZ_CHECK(bn->name[0] && bn->value[0]);
 		FZ_CHECK(!strpbrk(bn->name, " \t\"'`|\\<>"));
 		FZ_CHECK(!strpbrk(bn->unit, " \t\"'`|\\<>"));
 	}
 	for (i = 0; i < in->nw; i++) {
-		const struct rpt_workload *w = &in->w[i];
+		const struct ko_rpt_workload *w = &in->w[i];
 		const char *c;
 
 		FZ_CHECK(w->label[0] && w->ntraces >= 1);
@@ -75,19 +75,19 @@ static void fz_check_input(const struct rpt_input *in)
 			FZ_CHECK((unsigned char)*c >= 0x20 && *c != 0x7f);
 		FZ_CHECK(fz_rate(w->r.top1) && fz_rate(w->r.top3) &&
 			 fz_rate(w->r.coverage) && fz_rate(w->r.model_top1));
-		for (k = 0; k < RPT_LIVE_COUNT; k++)
+		for (k = 0; k < KO_RPT_LIVE_COUNT; k++)
 			if (w->has[k])
 				FZ_CHECK(!isnan(w->live[k]) && w->live[k] >= 0);
 	}
-	for (b = 0; b < RPT_LAT_BUCKETS; b++)
+	for (b = 0; b < KO_RPT_LAT_BUCKETS; b++)
 		sum += in->lat.count[b];
 	FZ_CHECK(sum == in->lat.total);
-	med = rpt_median(in->lat.count, in->lat.total);
+	med = ko_rpt_median(in->lat.count, in->lat.total);
 	if (in->lat.total) {
 		/* inside the bucket holding the middle step */
-		for (b = RPT_LAT_BUCKETS - 1; b > 0 && !in->lat.count[b]; b--)
+		for (b = KO_RPT_LAT_BUCKETS - 1; b > 0 && !in->lat.count[b]; b--)
 			;
-		FZ_CHECK(med <= rpt_bucket_low((unsigned int)b) * 2);
+		FZ_CHECK(med <= ko_rpt_bucket_low((unsigned int)b) * 2);
 	} else {
 		FZ_CHECK(med == 0);
 	}
@@ -95,39 +95,39 @@ static void fz_check_input(const struct rpt_input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rpt_input in;
+	struct ko_rpt_input in;
 	const uint8_t *p = data + 1, *nul;
 	size_t n = size ? size - 1 : 0;
 	int ret = -EINVAL;
 
 	if (!size)
 		return 0;
-	rpt_input_init(&in);
+	ko_rpt_input_init(&in);
 	switch (data[0] & 3) {
 	case 0:
-		ret = fz_read(&in, p, n, rpt_read_bench);
+		ret = fz_read(&in, p, n, ko_rpt_read_bench);
 		break;
 	case 1:
-		ret = fz_read(&in, p, n, rpt_read_latency);
+		ret = fz_read(&in, p, n, ko_rpt_read_latency);
 		if (!ret)
-			ret = fz_read(&in, p, n, rpt_read_latency);
+			ret = fz_read(&in, p, n, ko_rpt_read_latency);
 		break;
 	case 2:
-		ret = fz_read(&in, p, n, rpt_read_eval);
+		ret = fz_read(&in, p, n, ko_rpt_read_eval);
 		break;
 	default:
 		nul = memchr(p, '\0', n);
 		if (!nul)
 			break;
-		ret = fz_read(&in, p, (size_t)(nul - p), rpt_read_eval);
+		ret = fz_read(&in, p, (size_t)(nul - p), ko_rpt_read_eval);
 		if (!ret)
 			ret = fz_read(&in, nul + 1, n - (size_t)(nul - p) - 1,
-				     rpt_read_bench);
+				     ko_rpt_read_bench);
 		break;
 	}
 	/* after a failed read, report gives up: only what it uses is checked */
 	if (!ret)
 		fz_check_input(&in);
-	rpt_input_free(&in);
+	ko_rpt_input_free(&in);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Running the real CLI ($KORACLE_BIN, default user/koracle) from a Criterion
- * test, with a fake sysfs directory ($KORACLE_SYSFS, user/sysfs_util.h), and
+ * test, with a fake sysfs directory ($KORACLE_SYSFS, user/sysfs_client.h), and
  * building/removing such a directory. Header-only: each test file that
  * includes it gets its own static copy.
  */

@@ -26,8 +26,8 @@ static void setup(void)
 	char trace[128];
 
 	qt_mkdir(dir);
-	qt_import(dir, "cpu-burner.trace.gz", "a.ktr");
-	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
+	qt_import(dir, "cpu-burner.trace.gz", "a.kot");
+	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
 	qt_random_blob(&m, 4, 2, 2, 4, 3, true, trace, &good, &good_len);
 	ko_tcn_destroy(&m);
 	buf = aligned_alloc(8, KORACLE_BLOB_MAX_SIZE + 64);
@@ -114,7 +114,7 @@ Test(blob, accepts_the_quantizers_blob)
 	cr_expect_eq(m.sf_ignore, 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT);
 	cr_expect_eq(m.macs, 2 * 2 * 2 * 4 * 4 + 4 * 4 + KORACLE_K * 4);
 	/* plus K slots x groups x H/2 words of slot-table adds */
-	cr_expect_eq(m.cost, m.macs + KORACLE_K * m.ngroups * 2);
+	cr_expect_eq(m.cost, m.macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * 2);
 	cr_expect_leq(m.cost, KORACLE_Q_BUDGET_COST);
 	cr_expect_eq(m.conv[0].ring_len, 2);
 	cr_expect_eq(m.conv[3].ring_len, 3);	/* block 1: dilation 2 */
@@ -188,7 +188,7 @@ Test(blob, refuses_a_model_over_the_per_switch_budget)
 	uint8_t *big;
 	size_t len;
 
-	snprintf(trace, sizeof(trace), "%s/a.ktr", dir);
+	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
 	qt_random_blob(&fm, 8, 2, 2, 8, 5, false, trace, &big, &len);
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);
@@ -241,7 +241,7 @@ Test(blob, refuses_bad_slot_groups)
 	uint8_t *gf = buf + HOFF(group_feat);
 
 	MUTATED("group count", buf[HOFF(ngroups)] = 0);
-	MUTATED("group count", buf[HOFF(ngroups)] = KORACLE_Q_MAX_GROUPS + 1);
+	MUTATED("group count", buf[HOFF(ngroups)] = KORACLE_Q_HEAD_GROUPS + 1);
 	/* fewer groups than listed */
 	MUTATED("past the group count", buf[HOFF(ngroups)] = G - 1);
 	/* a feature twice, an ignored one, an unknown one */

@@ -6,6 +6,7 @@
  * generic netlink family is missing.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,29 +53,51 @@ Test(cli_usage, top_level_help_exits_0_on_stdout)
 	cr_assert(strstr(r.out, "collect"), "lists commands: %s", r.out);
 }
 
-Test(cli_usage, each_command_help_exits_0)
-{
-	static const char *const cmds[] = { "collect", "import", "dump", "stats" };
-	struct cli_run r;
+/*
+ * The commands whose --help and option errors are checked here. Names in
+ * arrays, not pointers: Criterion runs each case in a process of its own.
+ */
+struct command_case {
+	char name[16];
+};
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		RUN(&r, cmds[i], "--help");
-		cr_assert_eq(r.status, 0, "%s --help: stderr: %s", cmds[i], r.err);
-		cr_assert(strstr(r.out, "usage"), "%s --help prints usage: %s", cmds[i], r.out);
-	}
+static struct criterion_test_params simple_commands(void)
+{
+	static struct command_case cmds[] = {
+		{ "collect" }, { "import" }, { "dump" }, { "stats" },
+	};
+
+	return cr_make_param_array(struct command_case, cmds,
+				   sizeof(cmds) / sizeof(cmds[0]));
 }
 
-Test(cli_usage, unknown_option_exits_2)
+ParameterizedTestParameters(cli_usage, each_command_help_exits_0)
 {
-	static const char *const cmds[] = { "collect", "import", "dump", "stats" };
+	return simple_commands();
+}
+
+ParameterizedTest(struct command_case *c, cli_usage, each_command_help_exits_0)
+{
 	struct cli_run r;
 
-	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		RUN(&r, cmds[i], "--no-such-option");
-		cr_assert_eq(r.status, 2, "%s --no-such-option: stderr: %s", cmds[i], r.err);
-		cr_assert(strstr(r.err, "--no-such-option"), "%s names the option: %s",
-			  cmds[i], r.err);
-	}
+	RUN(&r, c->name, "--help");
+	cr_assert_eq(r.status, 0, "%s --help: stderr: %s", c->name, r.err);
+	cr_assert(strstr(r.out, "usage"), "%s --help prints usage: %s", c->name, r.out);
+}
+
+ParameterizedTestParameters(cli_usage, unknown_option_exits_2)
+{
+	return simple_commands();
+}
+
+ParameterizedTest(struct command_case *c, cli_usage, unknown_option_exits_2)
+{
+	struct cli_run r;
+
+	RUN(&r, c->name, "--no-such-option");
+	cr_assert_eq(r.status, 2, "%s --no-such-option: stderr: %s", c->name, r.err);
+	cr_assert(strstr(r.err, "--no-such-option"), "%s names the option: %s",
+		  c->name, r.err);
 }
 
 Test(cli_usage, collect_without_output_exits_2)
@@ -86,20 +109,43 @@ Test(cli_usage, collect_without_output_exits_2)
 	cr_assert(strstr(r.err, "-o"), "says what is missing: %s", r.err);
 }
 
-Test(cli_usage, collect_bad_values_exit_2)
+/* Bad collect arguments after -o FILE (NULL-terminated), and what each is. */
+struct bad_collect {
+	char args[2][16];	/* "" ends the list early */
+	char what[32];
+};
+
+ParameterizedTestParameters(cli_usage, collect_bad_values_exit_2)
+{
+	static struct bad_collect cases[] = {
+		{ { "--batch", "0" }, "--batch 0" },
+		{ { "--batch", "100000" }, "--batch 100000" },
+		{ { "--duration", "-3" }, "--duration -3" },
+		{ { "--duration", "5x" }, "--duration 5x" },
+		{ { "hackbench" }, "a command without --" },
+	};
+
+	return cr_make_param_array(struct bad_collect, cases,
+				   sizeof(cases) / sizeof(cases[0]));
+}
+
+ParameterizedTest(struct bad_collect *bc, cli_usage, collect_bad_values_exit_2)
 {
 	struct cli_run r;
 
-	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "--batch", "0");
-	cr_assert_eq(r.status, 2, "--batch 0: %s", r.err);
-	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "--batch", "100000");
-	cr_assert_eq(r.status, 2, "--batch 100000: %s", r.err);
-	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "--duration", "-3");
-	cr_assert_eq(r.status, 2, "--duration -3: %s", r.err);
-	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "--duration", "5x");
-	cr_assert_eq(r.status, 2, "--duration 5x: %s", r.err);
-	RUN(&r, "collect", "-o", "/tmp/never-written.kot", "hackbench");
-	cr_assert_eq(r.status, 2, "a command without --: %s", r.err);
+	if (bc->args[1][0])
+		RUN(&r, "collect", "-o", "/tmp/never-written.kot", bc->args[0],
+		    bc->args[1]);
+	else
+		RUN(&r, "collect", "-o", "/tmp/never-written.kot", bc->args[0]);
+	cr_assert_eq(r.status, 2, "%s: %s", bc->what, r.err);
+	cr_assert_eq(access("/tmp/never-written.kot", F_OK), -1);
+}
+
+Test(cli_usage, collect_o_without_a_value_exits_2)
+{
+	struct cli_run r;
+
 	RUN(&r, "collect", "-o");
 	cr_assert_eq(r.status, 2, "-o without a value: %s", r.err);
 	cr_assert_eq(access("/tmp/never-written.kot", F_OK), -1);

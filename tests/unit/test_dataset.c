@@ -13,6 +13,7 @@
 #include "../shared/features.h"
 #include "dataset.h"
 #include "tcn.h"
+#include "trace_io.h"
 
 static char dir[64];
 
@@ -72,7 +73,7 @@ Test(dataset, windows_tile_the_stream_with_warmup_overlap)
 	int T = 8, warm = 2;
 	uint64_t want;
 
-	snprintf(path, sizeof(path), "%s/pp.ktr", dir);
+	snprintf(path, sizeof(path), "%s/pp.kot", dir);
 	write_trace(path, "pingpong", 100, -1);
 	ko_dataset_init(&ds, T, warm, 1000, 1);
 	cr_assert_eq(ko_dataset_add_file(&ds, path, e), 0, "%s", e);
@@ -102,7 +103,7 @@ Test(dataset, reservoir_bounds_memory_and_gather_masks_warmup)
 	uint8_t lab[2 * 8];
 	int file[2] = { 0, 0 }, win[2] = { 0, 2 };
 
-	snprintf(path, sizeof(path), "%s/pp.ktr", dir);
+	snprintf(path, sizeof(path), "%s/pp.kot", dir);
 	write_trace(path, "pingpong", 400, -1);
 	ko_dataset_init(&ds, 8, 3, 3, 7);
 	cr_assert_eq(ko_dataset_add_file(&ds, path, e), 0, "%s", e);
@@ -126,7 +127,7 @@ Test(dataset, no_window_spans_lost_events)
 	char path[128], e[KO_ERR_LEN];
 
 	/* 12 switches, LOST before the 7th: 6 + 6 points, never 8 in a row */
-	snprintf(path, sizeof(path), "%s/lost.ktr", dir);
+	snprintf(path, sizeof(path), "%s/lost.kot", dir);
 	write_trace(path, "lossy", 12, 6);
 	ko_dataset_init(&ds, 8, 2, 100, 1);
 	cr_assert_eq(ko_dataset_add_file(&ds, path, e), 0, "%s", e);
@@ -149,7 +150,7 @@ Test(dataset, every_label_then_every_file_weighs_the_same)
 
 	ko_dataset_init(&ds, 8, 2, 1000, 1);
 	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s/f%d.ktr", dir, i);
+		snprintf(path, sizeof(path), "%s/f%d.kot", dir, i);
 		write_trace(path, labels[i], lens[i], -1);
 		cr_assert_eq(ko_dataset_add_file(&ds, path, e), 0, "%s", e);
 	}
@@ -166,7 +167,7 @@ Test(dataset, unreadable_file_is_an_error)
 	char e[KO_ERR_LEN] = "";
 
 	ko_dataset_init(&ds, 8, 2, 10, 1);
-	cr_assert_neq(ko_dataset_add_file(&ds, "/nonexistent.ktr", e), 0);
-	cr_assert(strstr(e, "/nonexistent.ktr"), "%s", e);
+	cr_assert_neq(ko_dataset_add_file(&ds, "/nonexistent.kot", e), 0);
+	cr_assert(strstr(e, "/nonexistent.kot"), "%s", e);
 	ko_dataset_free(&ds);
 }

@@ -6,6 +6,7 @@
  * with the same switch sequence, errors and usage.
  */
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -182,6 +183,27 @@ Test(dump, stats_match_the_source, .timeout = 120)
 	cr_expect_eq(key_num(text, "cpu0") + key_num(text, "cpu1"), key_num(text, "records"));
 	cr_expect(strstr(text, "\nlabel mixed-io\n"), "label from the file name:\n%s", text);
 	cr_expect(strstr(text, "\nsource ftrace\n"), "%s", text);
+
+	/* --json: the same keys and values, one object */
+	text = strdup(text);	/* slurp()'s buffer is reused */
+	cr_assert_not_null(text);
+	cr_assert_eq(run(out, err, (const char *const[]){ "dump", "--stats", "--json", kot,
+		NULL }), 0, "%s", slurp(err));
+	{
+		json_object *o = json_tokener_parse(slurp(out)), *v;
+
+		cr_assert_not_null(o, "not JSON: %s", slurp(out));
+		cr_expect_eq((size_t)json_object_object_length(o), sizeof(keys) / sizeof(keys[0]));
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			cr_assert(json_object_object_get_ex(o, keys[i], &v), "no %s", keys[i]);
+			if (json_object_is_type(v, json_type_string))
+				continue;
+			cr_expect_eq((unsigned long long)json_object_get_uint64(v),
+				     key_num(text, keys[i]), "%s", keys[i]);
+		}
+		json_object_put(o);
+	}
+	free(text);
 	rm_tmp(&d);
 }
 

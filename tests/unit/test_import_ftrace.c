@@ -7,6 +7,7 @@
  * gzip and plain input give the same records.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,34 +165,35 @@ static void check_fixture(const char *name, bool kv_chain)
 	free(l.ev);
 }
 
-Test(import_ftrace, fixture_hackbench_pipe_counts, .timeout = 60)
+/*
+ * Every shipped fixture, and whether its switch lines use the kernel's
+ * key=value spelling (trace-cmd report prints its own), so the source's
+ * chain breaks can be counted from the text.
+ */
+struct fixture_case {
+	char name[48];		/* arrays, not pointers: Criterion runs each */
+	bool kv_chain;		/* case in a fresh process of its own */
+};
+
+ParameterizedTestParameters(import_ftrace, fixture_counts)
 {
-	check_fixture("hackbench-pipe.trace.gz", true);
+	static struct fixture_case cases[] = {
+		{ "hackbench-pipe.trace.gz", true },
+		{ "hackbench-socket.trace.gz", true },	/* with TGIDs */
+		{ "cpu-burner.trace.gz", true },	/* no irq-info column */
+		{ "mixed-io.trace.gz", true },
+		{ "loopback-http.trace.gz", true },
+		{ "hackbench-pipe-tracecmd.report.gz", false },
+	};
+
+	return cr_make_param_array(struct fixture_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(import_ftrace, fixture_hackbench_socket_tgid_counts, .timeout = 60)
+ParameterizedTest(struct fixture_case *fc, import_ftrace, fixture_counts,
+		  .timeout = 60)
 {
-	check_fixture("hackbench-socket.trace.gz", true);
-}
-
-Test(import_ftrace, fixture_cpu_burner_noirq_counts, .timeout = 60)
-{
-	check_fixture("cpu-burner.trace.gz", true);
-}
-
-Test(import_ftrace, fixture_mixed_io_counts, .timeout = 60)
-{
-	check_fixture("mixed-io.trace.gz", true);
-}
-
-Test(import_ftrace, fixture_loopback_http_counts, .timeout = 60)
-{
-	check_fixture("loopback-http.trace.gz", true);
-}
-
-Test(import_ftrace, fixture_trace_cmd_report_counts, .timeout = 60)
-{
-	check_fixture("hackbench-pipe-tracecmd.report.gz", false);
+	check_fixture(fc->name, fc->kv_chain);
 }
 
 /* Parses one real line; it must be one of the five events. */

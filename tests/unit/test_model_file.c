@@ -20,7 +20,7 @@ static void setup(void)
 	struct ko_model_meta meta = {
 		.seed = 7, .epochs = 3, .best_epoch = 2, .window = 64, .batch = 8,
 		.threads = 2, .ntrain = 1, .nval = 1, .best_val_top1 = 0.625,
-		.text = "train a.ktr\nval b.ktr\n",
+		.text = "train a.kot\nval b.kot\n",
 	};
 	char err[KO_ERR_LEN];
 	int fd;
@@ -107,7 +107,7 @@ Test(model_file, round_trip_keeps_parameters_and_metadata)
 	cr_assert_eq(meta.seed, 7);
 	cr_assert_eq(meta.best_epoch, 2);
 	cr_assert_float_eq(meta.best_val_top1, 0.625, 0);
-	cr_assert_str_eq(meta.text, "train a.ktr\nval b.ktr\n");
+	cr_assert_str_eq(meta.text, "train a.kot\nval b.kot\n");
 	free(meta.text);
 	ko_tcn_destroy(&m);
 }

@@ -24,7 +24,7 @@ static char dir[64];
 static void setup(void)
 {
 	qt_mkdir(dir);
-	qt_import(dir, "mixed-io.trace.gz", "m.ktr");
+	qt_import(dir, "mixed-io.trace.gz", "m.kot");
 }
 
 static void teardown(void)
@@ -73,7 +73,7 @@ static void check_against_replay(bool uses_comm)
 	u64 counted = 0;
 	int c;
 
-	snprintf(path, sizeof(path), "%s/m.ktr", dir);
+	snprintf(path, sizeof(path), "%s/m.kot", dir);
 	if (uses_comm) {
 		struct ko_tcn_config cfg;
 		struct ko_qcalib cal;

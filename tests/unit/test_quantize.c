@@ -35,12 +35,12 @@ static void setup(void)
 	for (size_t i = 0; i < NFIX; i++) {
 		char name[16];
 
-		snprintf(name, sizeof(name), "f%zu.ktr", i);
+		snprintf(name, sizeof(name), "f%zu.kot", i);
 		qt_import(dir, fixtures[i], name);
 	}
 	/* train on four workloads, validate on a fifth; few epochs */
 	snprintf(args, sizeof(args),
-		 "train %s/f0.ktr %s/f2.ktr %s/f4.ktr %s/f8.ktr --val %s/f3.ktr -o %s/m --epochs 3 --threads 2",
+		 "train %s/f0.kot %s/f2.kot %s/f4.kot %s/f8.kot --val %s/f3.kot -o %s/m --epochs 3 --threads 2",
 		 dir, dir, dir, dir, dir, dir);
 	cr_assert_eq(qt_cli(args), 0, "koracle train failed");
 }
@@ -118,7 +118,7 @@ Test(quantize, integer_step_agrees_with_float_on_every_fixture)
 	snprintf(args, sizeof(args), "quantize %s/m -o %s/b", dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 0, "%s", out);
 	/* default calibration: the model's validation file */
-	cr_assert(strstr(out, "/f3.ktr points="), "%s", out);
+	cr_assert(strstr(out, "/f3.kot points="), "%s", out);
 	cr_assert(strstr(out, "quantize: total points="), "%s", out);
 	cr_assert(strstr(out, "quantize: blob="), "%s", out);
 
@@ -131,7 +131,7 @@ Test(quantize, integer_step_agrees_with_float_on_every_fixture)
 	for (size_t i = 0; i < NFIX; i++) {
 		struct agree a = { 0 };
 
-		snprintf(path, sizeof(path), "%s/f%zu.ktr", dir, i);
+		snprintf(path, sizeof(path), "%s/f%zu.kot", dir, i);
 		cr_assert_eq(ko_qr_file(path, &m, &qm, agree_point, &a, NULL, NULL,
 					err), 0, "%s", err);
 		cr_assert_gt(a.points, 500);
@@ -181,7 +181,7 @@ Test(quantize, kernel_only_features_do_not_change_the_prediction)
 	void *blob;
 	int32_t m1, m2;
 
-	snprintf(args, sizeof(args), "quantize %s/m -o %s/b2 --calib %s/f0.ktr",
+	snprintf(args, sizeof(args), "quantize %s/m -o %s/b2 --calib %s/f0.kot",
 		 dir, dir, dir);
 	cr_assert_eq(qt_cli(args), 0);
 	snprintf(path, sizeof(path), "%s/b2", dir);
@@ -227,13 +227,13 @@ Test(quantize, prints_usage_and_refuses_bad_input)
 	snprintf(args, sizeof(args), "quantize %s/m", dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 2);
 	cr_assert(strstr(out, "-o BLOB"), "%s", out);
-	snprintf(args, sizeof(args), "quantize %s/f0.ktr -o %s/x", dir, dir);
+	snprintf(args, sizeof(args), "quantize %s/f0.kot -o %s/x", dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 1);
 	cr_assert(strstr(out, "not a koracle model file"), "%s", out);
-	snprintf(args, sizeof(args), "quantize %s/m -o %s/x --calib %s/missing.ktr",
+	snprintf(args, sizeof(args), "quantize %s/m -o %s/x --calib %s/missing.kot",
 		 dir, dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 1);
-	cr_assert(strstr(out, "missing.ktr"), "%s", out);
+	cr_assert(strstr(out, "missing.kot"), "%s", out);
 	snprintf(args, sizeof(args), "%s/x", dir);
 	cr_assert_neq(access(args, F_OK), 0, "a failed quantize left a blob");
 }
@@ -242,20 +242,20 @@ Test(quantize, eval_runs_the_blob_and_check_kernel_needs_kernel_records)
 {
 	char args[512], out[8192];
 
-	snprintf(args, sizeof(args), "quantize %s/m -o %s/b3 --calib %s/f0.ktr",
+	snprintf(args, sizeof(args), "quantize %s/m -o %s/b3 --calib %s/f0.kot",
 		 dir, dir, dir);
 	cr_assert_eq(qt_cli(args), 0);
-	snprintf(args, sizeof(args), "eval --model %s/b3 %s/f1.ktr --json", dir, dir);
+	snprintf(args, sizeof(args), "eval --model %s/b3 %s/f1.kot --json", dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 0, "%s", out);
 	cr_assert(strstr(out, "\"model_top1\""), "%s", out);
 	/* ftrace imports carry no kernel predictions: nothing to check */
-	snprintf(args, sizeof(args), "eval --model %s/b3 --check-kernel %s/f1.ktr",
+	snprintf(args, sizeof(args), "eval --model %s/b3 --check-kernel %s/f1.kot",
 		 dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 1, "%s", out);
 	cr_assert(strstr(out, "check: points=0 pred_mismatch=0 base_mismatch=0"),
 		  "%s", out);
 	/* --check-kernel compares a blob's step, not a float model */
-	snprintf(args, sizeof(args), "eval --model %s/m --check-kernel %s/f1.ktr",
+	snprintf(args, sizeof(args), "eval --model %s/m --check-kernel %s/f1.kot",
 		 dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 2, "%s", out);
 	/* a corrupt blob is refused with the parser's reason */
@@ -275,7 +275,7 @@ Test(quantize, eval_runs_the_blob_and_check_kernel_needs_kernel_records)
 		fclose(f);
 		free(b);
 	}
-	snprintf(args, sizeof(args), "eval --model %s/b4 %s/f1.ktr", dir, dir);
+	snprintf(args, sizeof(args), "eval --model %s/b4 %s/f1.kot", dir, dir);
 	cr_assert_eq(run_out(args, out, sizeof(out)), 1, "%s", out);
 	cr_assert(strstr(out, "invalid weight blob: CRC mismatch"), "%s", out);
 }

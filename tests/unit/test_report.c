@@ -85,16 +85,16 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(eval_json, sizeof(eval_json), "%s/eval.json", dir);
 	snprintf(model, sizeof(model), "%s/m", dir);
-	import("loopback-http.trace.gz", "lh.ktr", NULL);
-	import("cpu-burner.trace.gz", "cb.ktr", NULL);
-	import("hackbench-pipe.trace.gz", "hp1.ktr", NULL);
+	import("loopback-http.trace.gz", "lh.kot", NULL);
+	import("cpu-burner.trace.gz", "cb.kot", NULL);
+	import("hackbench-pipe.trace.gz", "hp1.kot", NULL);
 	/* the same workload recorded by trace-cmd: pooled with hp1 */
-	import("hackbench-pipe-tracecmd.report.gz", "hp2.ktr", "hackbench-pipe");
-	RUN(&r, "train", path_in("cb.ktr"), "--val", path_in("lh.ktr"), "-o", model,
+	import("hackbench-pipe-tracecmd.report.gz", "hp2.kot", "hackbench-pipe");
+	RUN(&r, "train", path_in("cb.kot"), "--val", path_in("lh.kot"), "-o", model,
 	    "--epochs", "1", "--threads", "2", "--seed", "3");
 	cr_assert_eq(r.status, 0, "train: %s", r.err);
-	eval_to_file((const char *const[]){ "lh.ktr", "hp1.ktr", "hp2.ktr",
-					    "cb.ktr", NULL });
+	eval_to_file((const char *const[]){ "lh.kot", "hp1.kot", "hp2.kot",
+					    "cb.kot", NULL });
 }
 
 static void teardown(void)
@@ -414,8 +414,8 @@ Test(report, labels_are_quoted_safely_or_refused)
 	struct cli_run r;
 
 	snprintf(label, sizeof(label), "it's \"q\" `touch %s/pwned` a\\b @x", dir);
-	import("loopback-http.trace.gz", "odd.ktr", label);
-	eval_to_file((const char *const[]){ "odd.ktr", "cb.ktr", NULL });
+	import("loopback-http.trace.gz", "odd.kot", label);
+	eval_to_file((const char *const[]){ "odd.kot", "cb.kot", NULL });
 	RUN(&r, "report", "--eval", eval_json, "-o", path_in("out"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(access(path_in("pwned"), F_OK), -1, "gnuplot ran the backquotes");
@@ -431,8 +431,8 @@ Test(report, labels_are_quoted_safely_or_refused)
 	free(gp);
 	free(md);
 
-	import("loopback-http.trace.gz", "nl.ktr", "two\nlines");
-	eval_to_file((const char *const[]){ "nl.ktr", NULL });
+	import("loopback-http.trace.gz", "nl.kot", "two\nlines");
+	eval_to_file((const char *const[]){ "nl.kot", NULL });
 	expect_fail(eval_json, NULL, NULL, "control character 0x0a");
 	expect_fail(eval_json, NULL, NULL, "\"two\\nlines\"");
 }

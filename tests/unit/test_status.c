@@ -7,6 +7,7 @@
  * (tests/vm/predict-hackbench.sh).
  */
 #include <criterion/criterion.h>
+#include <json-c/json.h>
 
 #include "cli_run.h"
 
@@ -150,6 +151,35 @@ Test(status, model_accuracy_and_info_with_a_model)
 	assert_word(line, 2, "80.5%");
 	assert_word(line, 3, "75.0%");
 	assert_word(line, 4, "45.0%");
+}
+
+/* --json: the text's figures, null where the text shows "-" */
+Test(status, json_has_the_text_fields)
+{
+	json_object *o, *cpus, *c0, *v;
+	struct cli_run r;
+
+	CLI_RUN(&r, fake_dir, "status", "--json");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	o = json_tokener_parse(r.out);
+	cr_assert_not_null(o, "not JSON: %s", r.out);
+	cr_assert(json_object_object_get_ex(o, "model", &v) && !v, "model: %s", r.out);
+	cr_assert(json_object_object_get_ex(o, "enabled", &v));
+	cr_expect_eq(json_object_get_int(v), 1);
+	cr_assert(json_object_object_get_ex(o, "cpus", &cpus));
+	c0 = json_object_array_get_idx(cpus, 0);
+	cr_assert_not_null(c0);
+	cr_assert(json_object_object_get_ex(c0, "predictions", &v));
+	cr_expect_eq(json_object_get_int(v), 200);
+	cr_assert(json_object_object_get_ex(c0, "koracle_top1", &v));
+	cr_expect(json_object_get_double(v) > 0.4499 && json_object_get_double(v) < 0.4501);
+	cr_assert(json_object_object_get_ex(c0, "model_top1", &v) && !v, "no model: null");
+	cr_assert(json_object_object_get_ex(c0, "next_pid", &v));
+	cr_expect_eq(json_object_get_int(v), 4242);
+	cr_assert(json_object_object_get_ex(c0, "next_comm", &v));
+	cr_expect_str_eq(json_object_get_string(v), "koracle io 1");
+	cr_assert(json_object_object_get_ex(o, "total", &v));
+	json_object_put(o);
 }
 
 Test(status, missing_module_exits_1_with_the_insmod_hint)

@@ -66,8 +66,8 @@ static void setup(void)
 {
 	strcpy(dir, "/tmp/koracle-train-XXXXXX");
 	cr_assert_not_null(mkdtemp(dir));
-	import("hackbench-socket.trace.gz", "a.ktr");
-	import("cpu-burner.trace.gz", "b.ktr");
+	import("hackbench-socket.trace.gz", "a.kot");
+	import("cpu-burner.trace.gz", "b.kot");
 }
 
 static void teardown(void)
@@ -98,18 +98,18 @@ Test(train_cli, trains_deterministically_and_evaluates)
 	snprintf(m1, sizeof(m1), "%s/m1", dir);
 	snprintf(m2, sizeof(m2), "%s/m2", dir);
 	snprintf(args, sizeof(args),
-		 "train %s/b.ktr --val %s/a.ktr -o %s --epochs 2 --threads 2 --seed 3",
+		 "train %s/b.kot --val %s/a.kot -o %s --epochs 2 --threads 2 --seed 3",
 		 dir, dir, m1);
 	cr_assert_eq(run(args), 0, "%s", err);
 	cr_assert(strstr(out, "train: epochs=2 "), "%s", out);
 	cr_assert(strstr(out, "windows_per_s="), "%s", out);
 	snprintf(args, sizeof(args),
-		 "train %s/b.ktr --val %s/a.ktr -o %s --epochs 2 --threads 2 --seed 3",
+		 "train %s/b.kot --val %s/a.kot -o %s --epochs 2 --threads 2 --seed 3",
 		 dir, dir, m2);
 	cr_assert_eq(run(args), 0, "%s", err);
 	cr_assert(same_file(m1, m2), "same seed and threads, different models");
 	snprintf(args, sizeof(args),
-		 "train %s/b.ktr --val %s/a.ktr -o %s --epochs 2 --threads 2 --seed 4"
+		 "train %s/b.kot --val %s/a.kot -o %s --epochs 2 --threads 2 --seed 4"
 		 " --export-windows %s/w", dir, dir, m2, dir);
 	cr_assert_eq(run(args), 0, "%s", err);
 	cr_assert(!same_file(m1, m2), "another seed, same model");
@@ -117,7 +117,7 @@ Test(train_cli, trains_deterministically_and_evaluates)
 	read_file(args, out, 9);
 	cr_assert_str_eq(out, "KOWIN1", "window export magic");
 
-	snprintf(args, sizeof(args), "eval --model %s %s/a.ktr --json", m1, dir);
+	snprintf(args, sizeof(args), "eval --model %s %s/a.kot --json", m1, dir);
 	cr_assert_eq(run(args), 0, "%s", err);
 	cr_assert(strstr(out, "\"label\":\"hackbench-socket\""), "%s", out);
 	p = strstr(out, "\"overall\"");
@@ -129,7 +129,7 @@ Test(train_cli, trains_deterministically_and_evaluates)
 		  "top1 %g coverage %g", top1, cov);
 	cr_assert(sel > 0.0 && sel <= cov, "selector %g", sel);
 	/* the table names every baseline */
-	snprintf(args, sizeof(args), "eval --model %s %s/a.ktr %s/b.ktr", m1, dir, dir);
+	snprintf(args, sizeof(args), "eval --model %s %s/a.kot %s/b.kot", m1, dir, dir);
 	cr_assert_eq(run(args), 0, "%s", err);
 	cr_assert(strstr(out, "select") && strstr(out, "macro"), "%s", out);
 }
@@ -138,7 +138,7 @@ Test(train_cli, one_file_without_val_is_refused)
 {
 	char args[512];
 
-	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m", dir, dir);
+	snprintf(args, sizeof(args), "train %s/a.kot -o %s/m", dir, dir);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "need at least 2 trace files or --val"), "%s", err);
 }
@@ -147,15 +147,15 @@ Test(train_cli, usage_errors_exit_2)
 {
 	char args[512];
 
-	snprintf(args, sizeof(args), "train %s/a.ktr %s/b.ktr", dir, dir);
+	snprintf(args, sizeof(args), "train %s/a.kot %s/b.kot", dir, dir);
 	cr_assert_eq(run(args), 2);
 	cr_assert(strstr(err, "-o MODEL"), "%s", err);
-	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --window 10 --blocks 4", dir, dir);
+	snprintf(args, sizeof(args), "train %s/a.kot -o %s/m --window 10 --blocks 4", dir, dir);
 	cr_assert_eq(run(args), 2);
 	cr_assert(strstr(err, "warm-up"), "%s", err);
-	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --lr banana", dir, dir);
+	snprintf(args, sizeof(args), "train %s/a.kot -o %s/m --lr banana", dir, dir);
 	cr_assert_eq(run(args), 2);
-	cr_assert_eq(run("eval a.ktr"), 2);
+	cr_assert_eq(run("eval a.kot"), 2);
 	cr_assert(strstr(err, "--model"), "%s", err);
 	cr_assert_eq(run("train --help"), 0);
 	cr_assert(strstr(out, "--val"));
@@ -189,15 +189,15 @@ Test(train_cli, too_few_events_are_errors)
 {
 	char args[512], t[128];
 
-	snprintf(t, sizeof(t), "%s/tiny.ktr", dir);
+	snprintf(t, sizeof(t), "%s/tiny.kot", dir);
 	tiny_trace(t, 1);
-	snprintf(args, sizeof(args), "train %s/a.ktr -o %s/m --val %s", dir, dir, t);
+	snprintf(args, sizeof(args), "train %s/a.kot -o %s/m --val %s", dir, dir, t);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "too few events"), "%s", err);
-	snprintf(args, sizeof(args), "train %s/a.ktr %s -o %s/m --epochs 1", dir, t, dir);
+	snprintf(args, sizeof(args), "train %s/a.kot %s -o %s/m --epochs 1", dir, t, dir);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "too few events"), "%s", err);
-	snprintf(args, sizeof(args), "train %s/b.ktr --val %s/a.ktr -o %s/m --epochs 1",
+	snprintf(args, sizeof(args), "train %s/b.kot --val %s/a.kot -o %s/m --epochs 1",
 		 dir, dir, dir);
 	cr_assert_eq(run(args), 0, "%s", err);
 	snprintf(args, sizeof(args), "eval --model %s/m %s", dir, t);
@@ -215,17 +215,32 @@ Test(train_cli, eval_refuses_bad_models_and_traces)
 	cr_assert_not_null(f);
 	fputs("this is not a model\n", f);
 	fclose(f);
-	snprintf(args, sizeof(args), "eval --model %s %s/a.ktr", path, dir);
+	snprintf(args, sizeof(args), "eval --model %s %s/a.kot", path, dir);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "not a koracle model file"), "%s", err);
 	/* a trace file given as the model, and a model given as the trace */
-	snprintf(args, sizeof(args), "train %s/b.ktr --val %s/a.ktr -o %s/m --epochs 1",
+	snprintf(args, sizeof(args), "train %s/b.kot --val %s/a.kot -o %s/m --epochs 1",
 		 dir, dir, dir);
 	cr_assert_eq(run(args), 0, "%s", err);
 	snprintf(args, sizeof(args), "eval --model %s/m %s/m", dir, dir);
 	cr_assert_eq(run(args), 1);
 	cr_assert(strstr(err, "koracle: eval:"), "%s", err);
-	snprintf(args, sizeof(args), "eval --model %s/m %s/missing.ktr", dir, dir);
+	snprintf(args, sizeof(args), "eval --model %s/m %s/missing.kot", dir, dir);
 	cr_assert_eq(run(args), 1);
-	cr_assert(strstr(err, "missing.ktr"), "%s", err);
+	cr_assert(strstr(err, "missing.kot"), "%s", err);
+	/* a directory: its own error, not an I/O error */
+	snprintf(args, sizeof(args), "eval --model %s/m %s", dir, dir);
+	cr_assert_eq(run(args), 1);
+	cr_assert(strstr(err, "Is a directory"), "%s", err);
+}
+
+/* A missing file is named as missing, not counted as too few files. */
+Test(train_cli, missing_trace_is_named)
+{
+	char args[512];
+
+	snprintf(args, sizeof(args), "train %s/missing.kot -o %s/m", dir, dir);
+	cr_assert_eq(run(args), 1);
+	cr_assert(strstr(err, "cannot open trace") && strstr(err, "missing.kot") &&
+		  strstr(err, "No such file"), "%s", err);
 }

@@ -153,6 +153,47 @@ measure_live_workloads() {
 	ko_rmmod
 }
 
+# What the module holds, as the kernel's own memory counters see it: Slab +
+# VmallocUsed with the module loaded and enabled but no collection (idle),
+# and while a collection runs with no workload (collecting), each minus the
+# same sum taken just before that insmod with the module absent; the median
+# of three insmod/rmmod rounds. On x86-64 the module's text and data are
+# vmalloc'd (module_alloc), so idle includes them; collecting adds the rings
+# and the session's buffers (and the collector's socket, a few KiB). Static
+# per-CPU data (DEFINE_PER_CPU) comes from the reserved per-CPU area, which
+# neither counter covers.
+measure_memory() {
+	ko_loaded && ko_rmmod
+	: >/tmp/bench-mem-idle
+	: >/tmp/bench-mem-collect
+	mr=0
+	while [ $mr -lt 3 ]; do
+		m0=$(ko_settled_mem_kib)
+		ko_insmod
+		m1=$(ko_settled_mem_kib)
+		koracle collect -o - --label bench-memory >/dev/null 2>/tmp/bench-mem.err &
+		col=$!
+		i=0
+		until [ "$(koracle stats 2>/dev/null | ko_kv collecting)" = 1 ]; do
+			i=$((i + 1))
+			[ $i -le 100 ] || { log "collector did not start: $(cat /tmp/bench-mem.err)"; return 1; }
+			sleep 0.1
+		done
+		m2=$(ko_settled_mem_kib)
+		kill -INT $col
+		rc=0
+		wait $col || rc=$?
+		[ $rc -eq 0 ] || { log "collect exited $rc: $(cat /tmp/bench-mem.err)"; return 1; }
+		ko_rmmod
+		log "memory round $mr: absent $m0 KiB, idle $m1 KiB, collecting $m2 KiB (Slab+VmallocUsed)"
+		echo $((m1 - m0)) >>/tmp/bench-mem-idle
+		echo $((m2 - m0)) >>/tmp/bench-mem-collect
+		mr=$((mr + 1))
+	done
+	MEM_IDLE_KIB=$(ko_median </tmp/bench-mem-idle)
+	MEM_COLLECT_KIB=$(ko_median </tmp/bench-mem-collect)
+}
+
 # --- figures --------------------------------------------------------------
 
 bench_probe_hackbench_ratio() {
@@ -211,12 +252,18 @@ bench_live_workloads() {
 	echo "$LIVE_LINES"
 }
 
-MEASURES="measure_base measure_loaded measure_collect measure_model measure_live_workloads"
+bench_module_memory_kib() {
+	echo "bench: module_memory_kib_idle $MEM_IDLE_KIB KiB"
+	echo "bench: module_memory_kib_collecting $MEM_COLLECT_KIB KiB"
+}
+
+MEASURES="measure_base measure_loaded measure_collect measure_model measure_live_workloads
+measure_memory"
 FIGURES="bench_probe_hackbench_ratio bench_hackbench_base_s bench_hackbench_collect_s
 bench_collect_events_per_s bench_collect_lost bench_loaded_hackbench_ratio
 bench_hackbench_loaded_s bench_hackbench_ratio bench_hackbench_model_s bench_hackbench_absent_s
 bench_kstep_ns_median bench_live_model_top1 bench_live_selector_top1
-bench_live_workloads"
+bench_live_workloads bench_module_memory_kib"
 
 log "$HACKBENCH, $REPS runs per phase, median"
 for m in $MEASURES; do

@@ -210,3 +210,31 @@ KO_SCALE=${KO_SCALE:-1}
 ko_scaled() {
 	echo "$1 $KO_SCALE" | awk '{ n = int($1 / $2); print n < 1 ? 1 : n }'
 }
+
+# Slab + VmallocUsed (/proc/meminfo, KiB): what the kernel's own memory
+# counters hold (the module's slab objects, rings and vmalloc'd text).
+ko_mem_kib() {
+	awk '$1 == "Slab:" || $1 == "VmallocUsed:" { s += $2 } END { print s }' /proc/meminfo
+}
+
+# ko_mem_kib once the guest is quiet: caches dropped (reclaimable dentries
+# and inodes would drift), empty slabs released (/sys/kernel/slab/*/shrink),
+# RCU-deferred frees and vfree()s given time; the smallest of three samples.
+# Used by the bench (module_memory_kib) and the soak (leaked_kib).
+ko_settled_mem_kib() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	# Empty slabs parked on the caches' partial lists go back too.
+	for ko_sh_f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$ko_sh_f"
+	done 2>/dev/null
+	sleep 2
+	ko_sm_min=''
+	for _ in 1 2 3; do
+		echo 3 >/proc/sys/vm/drop_caches
+		ko_sm_v=$(ko_mem_kib)
+		{ [ -z "$ko_sm_min" ] || [ "$ko_sm_v" -lt "$ko_sm_min" ]; } && ko_sm_min=$ko_sm_v
+		sleep 1
+	done
+	echo "$ko_sm_min"
+}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * koracle status: what koracle.ko predicts right now and how well, from
- * /sys/kernel/koracle (sysfs_util.h): per CPU the predicted next task
+ * /sys/kernel/koracle (sysfs_client.h): per CPU the predicted next task
  * (cpuN/next_pid, cpuN/next_comm), the scored switches (predictions), the
  * top-1 of what the module publishes in next_pid (published_hits /
  * predictions: the gate's pick between model and selector), the raw model's
@@ -23,52 +23,32 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
+
 #include "commands.h"
-#include "genl_client.h"
-#include "sysfs_util.h"
+#include "live_status.h"
 
-#define STT_GENL_TIMEOUT_MS	2000	/* GET_STATS answer, else "unknown" */
 #define STT_WATCH_MAX_S		86400.0	/* longest --watch interval, s */
-#define STT_COMM_LEN		64	/* TASK_COMM_LEN is 16; room to spare */
 
-struct stt_cpu {
-	unsigned int cpu;
-	s64 next_pid;		/* -1: no prediction */
-	char comm[STT_COMM_LEN];
-	u64 predictions;	/* scored switches */
-	u64 hits;		/* model's hits on them */
-	u64 baseline_hits;	/* selector's hits on them */
-	u64 published_hits;	/* hits of the published next_pid on them */
-};
-
-struct stt_snap {
-	struct ko_model_info mi;
-	u64 enabled;
-	int collecting;		/* 0, 1, or -1: unknown */
-	u64 predictions, hits, baseline_hits, published_hits;	/* module totals */
-	size_t ncpus;
-	unsigned int *ids;	/* [KO_SYSFS_MAX_CPUS] */
-	struct stt_cpu *cpus;	/* [KO_SYSFS_MAX_CPUS] */
-};
-
-struct stt_opts {
+struct status_opts {
+	bool json;		/* one JSON object per snapshot */
 	bool watch;
 	double every_s;		/* --watch interval, s */
 	long count;		/* snapshots to print, 0: until Ctrl-C */
 };
 
-static volatile sig_atomic_t stt_stop;
+static volatile sig_atomic_t status_stop;
 
-static void stt_on_signal(int sig)
+static void status_on_signal(int sig)
 {
 	(void)sig;
-	stt_stop = 1;
+	status_stop = 1;
 }
 
-static void stt_usage(FILE *f)
+static void status_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: koracle status [--watch [SECS]] [--count N]\n"
+		"usage: koracle status [--json] [--watch [SECS]] [--count N]\n"
 		"\n"
 		"Show koracle.ko's live predictions from %s: per CPU the predicted\n"
 		"next task, the scored switches, the top-1 accuracy on them of what koracle\n"
@@ -81,6 +61,8 @@ static void stt_usage(FILE *f)
 		"                      allowed) until Ctrl-C; when not on a terminal, print\n"
 		"                      one snapshot per interval instead\n"
 		"  -n, --count N       with --watch: stop after N snapshots\n"
+		"  -j, --json          one JSON object per snapshot (one per line with\n"
+		"                      --watch), with the text's field names\n"
 		"  -h, --help          this help\n"
 		"\n"
 		"Env: %s=DIR reads DIR instead of %s.\n",
@@ -88,7 +70,7 @@ static void stt_usage(FILE *f)
 }
 
 /* A positive number of seconds, at most STT_WATCH_MAX_S. */
-static bool stt_parse_secs(const char *s, double *out)
+static bool status_parse_secs(const char *s, double *out)
 {
 	char *end;
 	double v;
@@ -104,30 +86,35 @@ static bool stt_parse_secs(const char *s, double *out)
 }
 
 /* --watch takes an optional separate argument: consume the next word if it is a number. */
-static int stt_parse(int argc, char **argv, struct stt_opts *o)
+static int status_parse(int argc, char **argv, struct status_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	int c;
 
+	o->json = false;
 	o->watch = false;
 	o->every_s = 1.0;
 	o->count = 0;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+w::n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+w::n:jh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'j':
+			o->json = true;
+			break;
 		case 'w':
 			o->watch = true;
 			if (optarg) {
-				if (!stt_parse_secs(optarg, &o->every_s))
+				if (!status_parse_secs(optarg, &o->every_s))
 					goto bad_secs;
-			} else if (optind < argc && stt_parse_secs(argv[optind], &o->every_s)) {
+			} else if (optind < argc && status_parse_secs(argv[optind], &o->every_s)) {
 				optind++;
 			}
 			break;
@@ -141,7 +128,7 @@ static int stt_parse(int argc, char **argv, struct stt_opts *o)
 			}
 			break;
 		case 'h':
-			stt_usage(stdout);
+			status_usage(stdout);
 			return 1;
 		default:
 			fprintf(stderr, "koracle: status: unknown option or missing value '%s'\n",
@@ -164,123 +151,8 @@ bad_secs:
 	return -1;
 }
 
-/* Names the file and the cause; the module hint when the directory is gone. */
-static void stt_read_error(const char *rel, int err)
-{
-	char path[KO_SYSFS_PATH_MAX];
-
-	if (ko_sysfs_path(path, sizeof(path), rel))
-		snprintf(path, sizeof(path), "%s", rel);
-	if (access(ko_sysfs_dir(), F_OK)) {
-		fprintf(stderr, "koracle: status: %s not found: is the module loaded? try: sudo insmod koracle.ko\n",
-			ko_sysfs_dir());
-		return;
-	}
-	if (err == -EINVAL)
-		fprintf(stderr, "koracle: status: read %s: unexpected contents (module and CLI from different versions?)\n",
-			path);
-	else
-		fprintf(stderr, "koracle: status: read %s: %s\n", path, strerror(-err));
-}
-
-static int stt_u64(const char *rel, u64 *v)
-{
-	int ret = ko_sysfs_read_u64(rel, v);
-
-	if (ret)
-		stt_read_error(rel, ret);
-	return ret;
-}
-
-static int stt_genl_msg(void *arg, u8 cmd, struct nlattr **tb)
-{
-	int *collecting = arg;
-
-	if (cmd == KORACLE_CMD_GET_STATS && tb[KORACLE_A_COLLECTING])
-		*collecting = nla_get_u8(tb[KORACLE_A_COLLECTING]) ? 1 : 0;
-	return 0;
-}
-
-/* Optional: any failure (no permission, old module) leaves "unknown". */
-static int stt_collecting(void)
-{
-	char err[KO_GENL_ERR_LEN];
-	int collecting = -1;
-	struct ko_genl *g;
-
-	if (ko_genl_open(&g, err))
-		return -1;
-	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, stt_genl_msg, &collecting,
-			 STT_GENL_TIMEOUT_MS))
-		collecting = -1;
-	ko_genl_close(g);
-	return collecting;
-}
-
-static int stt_read_cpu(struct stt_cpu *c, unsigned int cpu)
-{
-	char rel[64];
-	int ret;
-
-	c->cpu = cpu;
-#define STT_REL(name) (snprintf(rel, sizeof(rel), "cpu%u/%s", cpu, name), rel)
-	ret = ko_sysfs_read_s64(STT_REL("next_pid"), &c->next_pid);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read(STT_REL("next_comm"), c->comm, sizeof(c->comm));
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("predictions"), &c->predictions);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("hits"), &c->hits);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("baseline_hits"), &c->baseline_hits);
-	if (ret)
-		goto err;
-	ret = ko_sysfs_read_u64(STT_REL("published_hits"), &c->published_hits);
-	if (ret)
-		goto err;
-#undef STT_REL
-	return 0;
-err:
-	stt_read_error(rel, ret);
-	return ret;
-}
-
-static int stt_snapshot(struct stt_snap *s)
-{
-	size_t i;
-	int ret;
-
-	if (access(ko_sysfs_dir(), F_OK)) {
-		stt_read_error("", -errno);
-		return -1;
-	}
-	ret = ko_model_info_read(&s->mi);
-	if (ret) {
-		stt_read_error("model_info", ret);
-		return -1;
-	}
-	if (stt_u64("enabled", &s->enabled) || stt_u64("predictions", &s->predictions) ||
-	    stt_u64("hits", &s->hits) || stt_u64("baseline_hits", &s->baseline_hits) ||
-	    stt_u64("published_hits", &s->published_hits))
-		return -1;
-	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
-	if (ret) {
-		stt_read_error("", ret);
-		return -1;
-	}
-	for (i = 0; i < s->ncpus; i++)
-		if (stt_read_cpu(&s->cpus[i], s->ids[i]))
-			return -1;
-	s->collecting = stt_collecting();
-	return 0;
-}
-
 /* "48.9%", or "-" when there is nothing to score (or no model to score). */
-static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
+static const char *status_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 {
 	if (!valid || !n)
 		snprintf(buf, len, "-");
@@ -289,18 +161,18 @@ static const char *stt_pct(char *buf, size_t len, u64 hits, u64 n, bool valid)
 	return buf;
 }
 
-static void stt_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 base,
+static void status_row(FILE *f, const char *name, u64 n, u64 pub, u64 hits, u64 base,
 		    bool model, const char *pid, const char *comm)
 {
 	char k[16], m[16], b[16];
 
 	fprintf(f, "%-6s %12llu %12s %10s %13s %12llu %13llu %9s  %s\n", name,
-		(unsigned long long)n, stt_pct(k, sizeof(k), pub, n, true),
-		stt_pct(m, sizeof(m), hits, n, model), stt_pct(b, sizeof(b), base, n, true),
+		(unsigned long long)n, status_pct(k, sizeof(k), pub, n, true),
+		status_pct(m, sizeof(m), hits, n, model), status_pct(b, sizeof(b), base, n, true),
 		(unsigned long long)hits, (unsigned long long)base, pid, comm);
 }
 
-static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
+static void status_print(FILE *f, const struct ko_live_snap *s, bool watch)
 {
 	const struct ko_model_info *mi = &s->mi;
 	time_t now = time(NULL);
@@ -329,29 +201,103 @@ static void stt_print(FILE *f, const struct stt_snap *s, bool watch)
 		"koracle_top1", "model_top1", "selector_top1", "hits", "baseline_hits",
 		"next_pid", "next_comm");
 	for (i = 0; i < s->ncpus; i++) {
-		const struct stt_cpu *c = &s->cpus[i];
+		const struct ko_live_cpu *c = &s->cpus[i];
 
 		snprintf(name, sizeof(name), "cpu%u", c->cpu);
 		snprintf(pid, sizeof(pid), "%lld", (long long)c->next_pid);
-		stt_row(f, name, c->predictions, c->published_hits, c->hits, c->baseline_hits,
+		status_row(f, name, c->predictions, c->published_hits, c->hits, c->baseline_hits,
 			mi->loaded, pid, c->next_pid < 0 || !c->comm[0] ? "-" : c->comm);
 	}
-	stt_row(f, "total", s->predictions, s->published_hits, s->hits, s->baseline_hits,
+	status_row(f, "total", s->predictions, s->published_hits, s->hits, s->baseline_hits,
 		mi->loaded, "-", "-");
 }
 
+/* Top-1 as a fraction, or null where the text shows "-". */
+static json_object *status_json_top1(u64 hits, u64 n, bool valid)
+{
+	return valid && n ? json_object_new_double((double)hits / (double)n) : NULL;
+}
+
+static json_object *status_json_row(u64 n, u64 pub, u64 hits, u64 base, bool model)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "predictions", json_object_new_uint64(n));
+	json_object_object_add(o, "koracle_top1", status_json_top1(pub, n, true));
+	json_object_object_add(o, "model_top1", status_json_top1(hits, n, model));
+	json_object_object_add(o, "selector_top1", status_json_top1(base, n, true));
+	json_object_object_add(o, "published_hits", json_object_new_uint64(pub));
+	json_object_object_add(o, "hits", json_object_new_uint64(hits));
+	json_object_object_add(o, "baseline_hits", json_object_new_uint64(base));
+	return o;
+}
+
+/* The snapshot as one line of JSON: the text's fields, null for "none". */
+static void status_print_json(FILE *f, const struct ko_live_snap *s)
+{
+	const struct ko_model_info *mi = &s->mi;
+	json_object *root = json_object_new_object(), *m = NULL, *cpus, *c;
+	size_t i;
+
+	if (mi->loaded) {
+		m = json_object_new_object();
+		json_object_object_add(m, "crc", json_object_new_uint64(mi->crc));
+		json_object_object_add(m, "channels", json_object_new_uint64(mi->channels));
+		json_object_object_add(m, "blocks", json_object_new_uint64(mi->blocks));
+		json_object_object_add(m, "kernel", json_object_new_uint64(mi->kernel));
+		json_object_object_add(m, "hidden", json_object_new_uint64(mi->hidden));
+		json_object_object_add(m, "slots", json_object_new_uint64(mi->slots));
+		json_object_object_add(m, "macs", json_object_new_uint64(mi->macs));
+		json_object_object_add(m, "loaded", json_object_new_uint64(mi->loaded_at));
+	}
+	json_object_object_add(root, "time", json_object_new_int64(time(NULL)));
+	json_object_object_add(root, "model", m);
+	json_object_object_add(root, "enabled", json_object_new_uint64(s->enabled));
+	json_object_object_add(root, "collecting", s->collecting < 0 ? NULL :
+			       json_object_new_int(s->collecting));
+	cpus = json_object_new_array();
+	for (i = 0; i < s->ncpus; i++) {
+		const struct ko_live_cpu *sc = &s->cpus[i];
+
+		c = status_json_row(sc->predictions, sc->published_hits, sc->hits,
+				    sc->baseline_hits, mi->loaded);
+		json_object_object_add(c, "cpu", json_object_new_uint64(sc->cpu));
+		json_object_object_add(c, "next_pid", json_object_new_int64(sc->next_pid));
+		json_object_object_add(c, "next_comm", sc->next_pid < 0 || !sc->comm[0] ?
+				       NULL : json_object_new_string(sc->comm));
+		json_object_array_add(cpus, c);
+	}
+	json_object_object_add(root, "cpus", cpus);
+	json_object_object_add(root, "total", status_json_row(s->predictions,
+							      s->published_hits, s->hits,
+							      s->baseline_hits, mi->loaded));
+	fprintf(f, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+	json_object_put(root);
+}
+
+/* A snapshot, or -1 after saying why. */
+static int status_snapshot(struct ko_live_snap *s)
+{
+	char err[KO_ERR_LEN];
+
+	if (!ko_live_snapshot(s, err))
+		return 0;
+	fprintf(stderr, "koracle: status: %s\n", err);
+	return -1;
+}
+
 /* Sleeps @secs unless a signal asks to stop first. */
-static void stt_sleep(double secs)
+static void status_sleep(double secs)
 {
 	struct timespec ts;
 
 	ts.tv_sec = (time_t)secs;
 	ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
-	while (!stt_stop && nanosleep(&ts, &ts) && errno == EINTR)
+	while (!status_stop && nanosleep(&ts, &ts) && errno == EINTR)
 		;
 }
 
-static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
+static int status_watch(struct ko_live_snap *s, const struct status_opts *o)
 {
 	bool tty = isatty(STDOUT_FILENO);
 	struct sigaction sa;
@@ -361,14 +307,14 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 	FILE *mem;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = stt_on_signal;	/* no SA_RESTART: wake the sleep */
+	sa.sa_handler = status_on_signal;	/* no SA_RESTART: wake the sleep */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
 		fprintf(stderr, "koracle: status: sigaction: %s\n", strerror(errno));
 		return KO_EXIT_FAIL;
 	}
-	while (!stt_stop) {
-		if (stt_snapshot(s))
+	while (!status_stop) {
+		if (status_snapshot(s))
 			return KO_EXIT_FAIL;
 		/* Drawn off-screen, then written at once: no flicker. */
 		mem = open_memstream(&buf, &len);
@@ -376,12 +322,15 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
 			return KO_EXIT_FAIL;
 		}
-		if (tty)
+		if (o->json)
+			status_print_json(mem, s);
+		else if (tty)
 			fputs("\033[H\033[2J", mem);
-		stt_print(mem, s, true);
-		if (tty)
+		if (!o->json)
+			status_print(mem, s, true);
+		if (!o->json && tty)
 			fprintf(mem, "\nevery %g s; Ctrl-C quits\n", o->every_s);
-		else
+		else if (!o->json)
 			fputc('\n', mem);
 		if (fclose(mem)) {
 			fprintf(stderr, "koracle: status: open_memstream: %s\n", strerror(errno));
@@ -397,24 +346,24 @@ static int stt_watch(struct stt_snap *s, const struct stt_opts *o)
 		}
 		if (o->count && ++shown >= o->count)
 			break;
-		stt_sleep(o->every_s);
+		status_sleep(o->every_s);
 	}
 	return KO_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)
 {
-	struct stt_snap s = { 0 };
+	struct ko_live_snap s = { 0 };
 	int ret = KO_EXIT_FAIL;
-	struct stt_opts o;
+	struct status_opts o;
 
-	switch (stt_parse(argc, argv, &o)) {
+	switch (status_parse(argc, argv, &o)) {
 	case 0:
 		break;
 	case 1:
 		return KO_EXIT_OK;
 	default:
-		stt_usage(stderr);
+		status_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	s.ids = calloc(KO_SYSFS_MAX_CPUS, sizeof(*s.ids));
@@ -424,14 +373,17 @@ int cmd_status(int argc, char **argv)
 			KO_SYSFS_MAX_CPUS, strerror(ENOMEM));
 		goto out;
 	}
-	stt_stop = 0;
+	status_stop = 0;
 	if (o.watch) {
-		ret = stt_watch(&s, &o);
+		ret = status_watch(&s, &o);
 		goto out;
 	}
-	if (stt_snapshot(&s))
+	if (status_snapshot(&s))
 		goto out;
-	stt_print(stdout, &s, false);
+	if (o.json)
+		status_print_json(stdout, &s);
+	else
+		status_print(stdout, &s, false);
 	if (fflush(stdout)) {
 		fprintf(stderr, "koracle: status: write stdout: %s\n", strerror(errno));
 		goto out;

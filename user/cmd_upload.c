@@ -21,17 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "blob.h"
+#include "blob_file.h"
 #include "commands.h"
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
-struct up_blob {
-	u8 *data;
-	size_t len;		/* bytes */
-	u32 crc;		/* the header's crc field */
-};
-
-static void up_usage(FILE *f)
+static void upload_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: koracle upload BLOB\n"
@@ -49,73 +43,8 @@ static void up_usage(FILE *f)
 		KO_SYSFS_DEFAULT, KO_SYSFS_ENV);
 }
 
-/* Reads the whole file; the size must fit a header and the kernel's bound. */
-static int up_read_blob(const char *path, struct up_blob *b)
-{
-	size_t cap = KORACLE_BLOB_MAX_SIZE + 1;	/* one more: detect oversize */
-	struct koracle_blob_hdr hdr;
-	int ret = -1, fd;
-	ssize_t n;
-
-	b->data = NULL;
-	b->len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "koracle: upload: open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	b->data = malloc(cap);
-	if (!b->data) {
-		fprintf(stderr, "koracle: upload: read %s: allocate %zu bytes: %s\n", path, cap,
-			strerror(ENOMEM));
-		goto out;
-	}
-	while (b->len < cap) {
-		n = read(fd, b->data + b->len, cap - b->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			fprintf(stderr, "koracle: upload: read %s: %s\n", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-	}
-	if (b->len > KORACLE_BLOB_MAX_SIZE) {
-		fprintf(stderr, "koracle: upload: %s is larger than a blob can be (%u bytes at most): not a koracle quantize output?\n",
-			path, KORACLE_BLOB_MAX_SIZE);
-		goto out;
-	}
-	if (b->len < KORACLE_BLOB_HDR_SIZE) {
-		fprintf(stderr, "koracle: upload: %s has %zu bytes, fewer than a blob header (%zu): not a koracle quantize output?\n",
-			path, b->len, KORACLE_BLOB_HDR_SIZE);
-		goto out;
-	}
-	memcpy(&hdr, b->data, sizeof(hdr));
-	/*
-	 * The module installs a blob once it has received total_size bytes, so
-	 * it cannot tell a short file from a slow writer: catch that here. A
-	 * longer file, or a bad total_size, the module refuses itself.
-	 */
-	if (b->len < koracle_from_le32(hdr.total_size)) {
-		fprintf(stderr, "koracle: upload: %s is truncated: %zu bytes, its header says %u\n",
-			path, b->len, koracle_from_le32(hdr.total_size));
-		goto out;
-	}
-	b->crc = koracle_from_le32(hdr.crc);
-	ret = 0;
-out:
-	close(fd);
-	if (ret) {
-		free(b->data);
-		b->data = NULL;
-	}
-	return ret;
-}
-
 /* Explains a failed open/write/close of the model file by its errno. */
-static void up_sysfs_error(const char *op, const char *path, const char *blob, int err)
+static void upload_sysfs_error(const char *op, const char *path, const char *blob, int err)
 {
 	switch (err) {
 	case ENOENT:
@@ -135,6 +64,10 @@ static void up_sysfs_error(const char *op, const char *path, const char *blob, i
 		fprintf(stderr, "koracle: upload: the kernel refused %s (%s %s: %s): a check on the blob failed and the running model stays; the kernel log names the check: dmesg | tail\n",
 			blob, op, path, strerror(err));
 		break;
+	case EBUSY:
+		fprintf(stderr, "koracle: upload: another upload to %s is under way (%s: %s); try again when it is done\n",
+			path, op, strerror(err));
+		break;
 	case EFBIG:
 	case E2BIG:
 	case ENOSPC:
@@ -148,7 +81,7 @@ static void up_sysfs_error(const char *op, const char *path, const char *blob, i
 }
 
 /* One open, one write() of the blob (continued after short writes), close. */
-static int up_write(const struct up_blob *b, const char *blob)
+static int upload_write(const struct ko_blob_file *b, const char *blob)
 {
 	char path[KO_SYSFS_PATH_MAX];
 	size_t done = 0;
@@ -161,7 +94,7 @@ static int up_write(const struct up_blob *b, const char *blob)
 	}
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		up_sysfs_error("open", path, blob, errno);
+		upload_sysfs_error("open", path, blob, errno);
 		return -1;
 	}
 	while (done < b->len) {
@@ -169,7 +102,7 @@ static int up_write(const struct up_blob *b, const char *blob)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			up_sysfs_error("write", path, blob, errno);
+			upload_sysfs_error("write", path, blob, errno);
 			goto out;
 		}
 		if (n == 0) {
@@ -182,7 +115,7 @@ static int up_write(const struct up_blob *b, const char *blob)
 	ret = 0;
 out:
 	if (close(fd) && ret == 0) {
-		up_sysfs_error("close", path, blob, errno);
+		upload_sysfs_error("close", path, blob, errno);
 		ret = -1;
 	}
 	return ret;
@@ -194,9 +127,10 @@ int cmd_upload(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct up_blob b = { 0 };
+	struct ko_blob_file b = { 0 };
 	struct ko_model_info mi;
 	int ret = KO_EXIT_FAIL;
+	char msg[KO_ERR_LEN];
 	const char *path;
 	int c, err;
 
@@ -204,23 +138,25 @@ int cmd_upload(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
 		if (c == 'h') {
-			up_usage(stdout);
+			upload_usage(stdout);
 			return KO_EXIT_OK;
 		}
 		fprintf(stderr, "koracle: upload: unknown option '%s'\n", argv[optind - 1]);
-		up_usage(stderr);
+		upload_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (argc - optind != 1) {
 		fprintf(stderr, "koracle: upload: expected one BLOB, got %d arguments\n",
 			argc - optind);
-		up_usage(stderr);
+		upload_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	path = argv[optind];
-	if (up_read_blob(path, &b))
+	if (ko_blob_file_read(path, &b, msg)) {
+		fprintf(stderr, "koracle: upload: %s\n", msg);
 		return KO_EXIT_FAIL;
-	if (up_write(&b, path))
+	}
+	if (upload_write(&b, path))
 		goto out;
 	err = ko_model_info_read(&mi);
 	if (err) {
@@ -244,6 +180,6 @@ int cmd_upload(int argc, char **argv)
 	       (unsigned long long)mi.macs, b.len, path);
 	ret = KO_EXIT_OK;
 out:
-	free(b.data);
+	ko_blob_file_free(&b);
 	return ret;
 }

@@ -4,24 +4,25 @@
  * printed as "KEY VALUE" lines for people and scripts alike.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "genl_client.h"
 
-#define ST_TIMEOUT_MS	5000	/* GET_STATS must be answered within this */
+#define STATS_TIMEOUT_MS	5000	/* GET_STATS must be answered within this */
 
-struct st_reply {
+struct stats_reply {
 	bool got;
 	u64 events, dropped, sent;
 	u8 collecting;
 	u32 ncpus, ring_records;
 };
 
-static int st_msg(void *arg, u8 cmd, struct nlattr **tb)
+static int stats_msg(void *arg, u8 cmd, struct nlattr **tb)
 {
-	struct st_reply *r = arg;
+	struct stats_reply *r = arg;
 
 	if (cmd != KORACLE_CMD_GET_STATS)
 		return 0;
@@ -41,48 +42,55 @@ static int st_msg(void *arg, u8 cmd, struct nlattr **tb)
 	return 0;
 }
 
-static void st_usage(FILE *f)
+static void stats_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: koracle stats\n"
+		"usage: koracle stats [--json]\n"
 		"\n"
 		"Print koracle.ko's counters (generic netlink GET_STATS) as KEY VALUE lines:\n"
-		"events, dropped, sent, collecting, ncpus, ring_records.\n");
+		"events, dropped, sent, collecting, ncpus, ring_records; with --json, as one\n"
+		"JSON object with the same keys.\n");
 }
 
 int cmd_stats(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char err[KO_GENL_ERR_LEN];
-	struct st_reply r = { 0 };
+	char err[KO_ERR_LEN];
+	bool json = false;
+	struct stats_reply r = { 0 };
 	struct ko_genl *g;
 	int ret = KO_EXIT_FAIL;
 	int c;
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jh", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+			continue;
+		}
 		if (c == 'h') {
-			st_usage(stdout);
+			stats_usage(stdout);
 			return KO_EXIT_OK;
 		}
 		fprintf(stderr, "koracle: stats: unknown option '%s'\n", argv[optind - 1]);
-		st_usage(stderr);
+		stats_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "koracle: stats: unexpected argument '%s'\n", argv[optind]);
-		st_usage(stderr);
+		stats_usage(stderr);
 		return KO_EXIT_USAGE;
 	}
 	if (ko_genl_open(&g, err)) {
 		fprintf(stderr, "koracle: stats: %s\n", err);
 		return KO_EXIT_FAIL;
 	}
-	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, st_msg, &r, ST_TIMEOUT_MS)) {
+	if (ko_genl_call(g, KORACLE_CMD_GET_STATS, stats_msg, &r, STATS_TIMEOUT_MS)) {
 		if (ko_genl_error(g)[0])
 			fprintf(stderr, "koracle: stats: %s\n", ko_genl_error(g));
 		goto out;
@@ -91,9 +99,14 @@ int cmd_stats(int argc, char **argv)
 		fprintf(stderr, "koracle: stats: koracle GET_STATS: the kernel acknowledged but sent no counters\n");
 		goto out;
 	}
-	printf("events %llu\ndropped %llu\nsent %llu\ncollecting %u\nncpus %u\nring_records %u\n",
-	       (unsigned long long)r.events, (unsigned long long)r.dropped,
-	       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
+	if (json)
+		printf("{\"events\":%llu,\"dropped\":%llu,\"sent\":%llu,\"collecting\":%u,\"ncpus\":%u,\"ring_records\":%u}\n",
+		       (unsigned long long)r.events, (unsigned long long)r.dropped,
+		       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
+	else
+		printf("events %llu\ndropped %llu\nsent %llu\ncollecting %u\nncpus %u\nring_records %u\n",
+		       (unsigned long long)r.events, (unsigned long long)r.dropped,
+		       (unsigned long long)r.sent, r.collecting, r.ncpus, r.ring_records);
 	ret = KO_EXIT_OK;
 out:
 	ko_genl_close(g);

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../shared/blob.h"
+#include "blob_file.h"
 #include "commands.h"
 #include "model_file.h"
 #include "quant.h"
@@ -101,27 +101,14 @@ nomem:
 	return -ENOMEM;
 }
 
-static int write_blob(const char *path, const uint8_t *blob, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	int ret = 0;
+struct quantize_args {
+	const char *model, *out;
+	char **calib;		/* argv strings, or owned (@owned) */
+	int ncalib, owned;
+};
 
-	if (!f) {
-		fprintf(stderr, "koracle: quantize: %s: cannot create the blob: %s\n",
-			path, strerror(errno));
-		return -1;
-	}
-	if (fwrite(blob, 1, len, f) != len)
-		ret = -1;
-	if (fclose(f))
-		ret = -1;
-	if (ret)
-		fprintf(stderr, "koracle: quantize: %s: write failed: %s\n", path,
-			strerror(errno));
-	return ret;
-}
-
-int cmd_quantize(int argc, char **argv)
+/* Parses the command line; -1 to go on, else the exit code. */
+static int quantize_args(int argc, char **argv, struct quantize_args *a)
 {
 	static const struct option lopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -129,106 +116,139 @@ int cmd_quantize(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ko_model_meta meta = { 0 };
-	struct ko_tcn m = { 0 };
-	struct koracle_qmodel qm;
-	struct ko_qcalib cal;
-	struct agree tot = { 0 };
-	const char *out = NULL, *why;
-	char **calib = NULL, err[KO_ERR_LEN];
-	int ncalib = 0, owned = 0, c, ret = KO_EXIT_FAIL;
-	uint8_t *blob = NULL;
-	size_t len = 0;
+	char **grown;
+	int c;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "o:c:h", lopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'c': {
-			char **grown = realloc(calib, sizeof(*calib) * (ncalib + 1));
-
+		case 'o': a->out = optarg; break;
+		case 'c':
+			grown = realloc(a->calib, sizeof(*a->calib) * (a->ncalib + 1));
 			if (!grown) {
 				fprintf(stderr, "koracle: quantize: out of memory\n");
-				goto out;
+				return KO_EXIT_FAIL;
 			}
-			calib = grown;
-			calib[ncalib++] = optarg;
+			a->calib = grown;
+			a->calib[a->ncalib++] = optarg;
 			break;
-		}
-		case 'h': quantize_usage(stdout); ret = KO_EXIT_OK; goto out;
-		default: quantize_usage(stderr); ret = KO_EXIT_USAGE; goto out;
+		case 'h': quantize_usage(stdout); return KO_EXIT_OK;
+		default: quantize_usage(stderr); return KO_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1 || !out) {
-		fprintf(stderr, "koracle: quantize: %s\n", !out ?
+	if (optind != argc - 1 || !a->out) {
+		fprintf(stderr, "koracle: quantize: %s\n", !a->out ?
 			"no blob file given: add -o BLOB" :
 			"give exactly one MODEL (from koracle train)");
 		quantize_usage(stderr);
-		ret = KO_EXIT_USAGE;
-		goto out;
+		return KO_EXIT_USAGE;
 	}
-	if (ko_model_load(argv[optind], &m, &meta, err)) {
+	a->model = argv[optind];
+	return -1;
+}
+
+/* Without --calib, the model's validation files; -1 or the exit code. */
+static int quantize_default_calib(struct quantize_args *a, const char *text)
+{
+	if (a->ncalib)
+		return -1;
+	if (val_files(text, &a->calib, &a->ncalib)) {
+		fprintf(stderr, "koracle: quantize: out of memory\n");
+		return KO_EXIT_FAIL;
+	}
+	a->owned = 1;
+	if (!a->ncalib) {
+		fprintf(stderr,
+			"koracle: quantize: %s records no validation files: give calibration traces with --calib TRACE\n",
+			a->model);
+		return KO_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Float vs integer on each calibration trace, then in total; 0 or -1. */
+static int quantize_agreement(const struct quantize_args *a, struct ko_tcn *m,
+			      const struct koracle_qmodel *qm)
+{
+	struct agree tot = { 0 };
+	char err[KO_ERR_LEN];
+
+	for (int i = 0; i < a->ncalib; i++) {
+		struct agree g = { 0 };
+
+		if (ko_qr_file(a->calib[i], m, qm, agree_point, &g, NULL, NULL, err)) {
+			fprintf(stderr, "koracle: quantize: %s\n", err);
+			return -1;
+		}
+		printf("quantize: %s points=%llu float_top1=%.4f quant_top1=%.4f agree=%.4f\n",
+		       a->calib[i], (unsigned long long)g.scored, frac(g.fhits, g.scored),
+		       frac(g.qhits, g.scored), frac(g.agree, g.points));
+		tot.points += g.points;
+		tot.agree += g.agree;
+		tot.scored += g.scored;
+		tot.fhits += g.fhits;
+		tot.qhits += g.qhits;
+	}
+	printf("quantize: total points=%llu float_top1=%.4f quant_top1=%.4f agree=%.4f\n",
+	       (unsigned long long)tot.scored, frac(tot.fhits, tot.scored),
+	       frac(tot.qhits, tot.scored), frac(tot.agree, tot.points));
+	return 0;
+}
+
+int cmd_quantize(int argc, char **argv)
+{
+	struct quantize_args a = { 0 };
+	struct ko_model_meta meta = { 0 };
+	struct ko_tcn m = { 0 };
+	struct koracle_qmodel qm;
+	struct ko_qcalib cal;
+	char err[KO_ERR_LEN];
+	const char *why;
+	uint8_t *blob = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = quantize_args(argc, argv, &a);
+	if (ret >= 0)
+		goto out;
+	ret = KO_EXIT_FAIL;
+	if (ko_model_load(a.model, &m, &meta, err)) {
 		fprintf(stderr, "koracle: quantize: %s\n", err);
 		goto out;
 	}
-	if (!ncalib) {
-		if (val_files(meta.text, &calib, &ncalib)) {
-			fprintf(stderr, "koracle: quantize: out of memory\n");
-			goto out;
-		}
-		owned = 1;
-		if (!ncalib) {
-			fprintf(stderr,
-				"koracle: quantize: %s records no validation files: give calibration traces with --calib TRACE\n",
-				argv[optind]);
-			ret = KO_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (ko_quant_calibrate(&m, calib, ncalib, &cal, err)) {
+	ret = quantize_default_calib(&a, meta.text);
+	if (ret >= 0)
+		goto out;
+	ret = KO_EXIT_FAIL;
+	if (ko_quant_calibrate(&m, a.calib, a.ncalib, &cal, err)) {
 		fprintf(stderr, "koracle: quantize: calibration: %s\n", err);
 		goto out;
 	}
 	if (ko_quant_build(&m, &cal, &blob, &len, err)) {
-		fprintf(stderr, "koracle: quantize: %s: %s\n", argv[optind], err);
+		fprintf(stderr, "koracle: quantize: %s: %s\n", a.model, err);
 		goto out;
 	}
 	if (koracle_blob_parse(blob, len, &qm, &why)) {
 		/* the shared validator is the kernel's: same verdict */
 		fprintf(stderr, "koracle: quantize: %s: the kernel would refuse this model: %s\n",
-			argv[optind], why);
+			a.model, why);
 		goto out;
 	}
-	for (int i = 0; i < ncalib; i++) {
-		struct agree a = { 0 };
-
-		if (ko_qr_file(calib[i], &m, &qm, agree_point, &a, NULL, NULL, err)) {
-			fprintf(stderr, "koracle: quantize: %s\n", err);
-			goto out;
-		}
-		printf("quantize: %s points=%llu float_top1=%.4f quant_top1=%.4f agree=%.4f\n",
-		       calib[i], (unsigned long long)a.scored, frac(a.fhits, a.scored),
-		       frac(a.qhits, a.scored), frac(a.agree, a.points));
-		tot.points += a.points;
-		tot.agree += a.agree;
-		tot.scored += a.scored;
-		tot.fhits += a.fhits;
-		tot.qhits += a.qhits;
-	}
-	printf("quantize: total points=%llu float_top1=%.4f quant_top1=%.4f agree=%.4f\n",
-	       (unsigned long long)tot.scored, frac(tot.fhits, tot.scored),
-	       frac(tot.qhits, tot.scored), frac(tot.agree, tot.points));
-	if (write_blob(out, blob, len))
+	if (quantize_agreement(&a, &m, &qm))
 		goto out;
+	if (ko_blob_file_write(a.out, blob, len, err)) {
+		fprintf(stderr, "koracle: quantize: %s\n", err);
+		goto out;
+	}
 	printf("quantize: blob=%s bytes=%zu crc=0x%08x channels=%d blocks=%d kernel=%d hidden=%d macs=%u state_bytes=%u\n",
-	       out, len, qm.crc, qm.channels, qm.blocks, qm.kernel, qm.hidden,
+	       a.out, len, qm.crc, qm.channels, qm.blocks, qm.kernel, qm.hidden,
 	       qm.macs, qm.state_size);
 	ret = KO_EXIT_OK;
 out:
-	if (owned)
-		for (int i = 0; i < ncalib; i++)
-			free(calib[i]);
-	free(calib);
+	if (a.owned)
+		for (int i = 0; i < a.ncalib; i++)
+			free(a.calib[i]);
+	free(a.calib);
 	free(blob);
 	free(meta.text);
 	ko_tcn_destroy(&m);

@@ -15,9 +15,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "commands.h"
 #include "import.h"
@@ -297,10 +300,37 @@ static void print_stats(FILE *f, const struct dump_stats *s,
 			fprintf(f, "cpu%u %llu\n", c, (unsigned long long)s->per_cpu[c]);
 }
 
+/* The same keys as print_stats(), as one JSON object. */
+static void print_stats_json(FILE *f, const struct dump_stats *s,
+			     const struct ko_trace_info *info)
+{
+	json_object *o = json_object_new_object();
+	unsigned int c;
+	char key[16];
+
+	json_object_object_add(o, "records", json_object_new_uint64(s->records));
+	json_object_object_add(o, "switches", json_object_new_uint64(s->switches));
+	json_object_object_add(o, "wakeups", json_object_new_uint64(s->wakeups));
+	json_object_object_add(o, "wakeups_new", json_object_new_uint64(s->wakeups_new));
+	json_object_object_add(o, "migrates", json_object_new_uint64(s->migrates));
+	json_object_object_add(o, "exits", json_object_new_uint64(s->exits));
+	json_object_object_add(o, "lost", json_object_new_uint64(s->lost));
+	json_object_object_add(o, "chain_breaks", json_object_new_uint64(s->chain_breaks));
+	json_object_object_add(o, "label", json_object_new_string(info->label));
+	json_object_object_add(o, "source", json_object_new_string(source_name(info->source)));
+	for (c = 0; c < DUMP_NCPU; c++)
+		if (s->per_cpu[c]) {
+			snprintf(key, sizeof(key), "cpu%u", c);
+			json_object_object_add(o, key, json_object_new_uint64(s->per_cpu[c]));
+		}
+	fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
 static void dump_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: koracle dump FILE [--csv | --stats]\n"
+		"usage: koracle dump FILE [--csv | --stats [--json]]\n"
 		"\n"
 		"Print a koracle trace file's records, one per line:\n"
 		"  SECS.NS cpu=N TYPE key=value...\n"
@@ -311,10 +341,11 @@ static void dump_usage(FILE *f)
 		"           reads it back\n"
 		"  --stats  counts as KEY VALUE lines: records, switches, wakeups,\n"
 		"           wakeups_new, migrates, exits, lost, chain_breaks, label,\n"
-		"           source, cpuN RECORDS\n");
+		"           source, cpuN RECORDS\n"
+		"  --json   with --stats: one JSON object with the same keys\n");
 }
 
-enum dump_mode { DUMP_TEXT, DUMP_CSV, DUMP_STATS };
+enum dump_mode { DUMP_TEXT, DUMP_CSV, DUMP_STATS, DUMP_STATS_JSON };
 
 static int dump_file(const char *path, enum dump_mode mode)
 {
@@ -354,7 +385,7 @@ static int dump_file(const char *path, enum dump_mode mode)
 	while ((n = ko_trace_next(r, &e)) == 1) {
 		if (mode == DUMP_TEXT) {
 			print_text(stdout, &e);
-		} else if (mode == DUMP_STATS) {
+		} else if (mode == DUMP_STATS || mode == DUMP_STATS_JSON) {
 			stats_add(&s, &e);
 		} else {
 			char comm[KORACLE_COMM_LEN + 1];
@@ -377,6 +408,8 @@ static int dump_file(const char *path, enum dump_mode mode)
 	}
 	if (mode == DUMP_STATS)
 		print_stats(stdout, &s, info);
+	else if (mode == DUMP_STATS_JSON)
+		print_stats_json(stdout, &s, info);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "koracle: dump: writing to stdout: %s\n", strerror(errno));
 		goto out;
@@ -395,10 +428,12 @@ int cmd_dump(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "csv", no_argument, NULL, 'c' },
 		{ "stats", no_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum dump_mode mode = DUMP_TEXT;
+	bool json = false;
 	int c;
 
 	optind = 0;
@@ -413,6 +448,9 @@ int cmd_dump(int argc, char **argv)
 			}
 			mode = c == 'c' ? DUMP_CSV : DUMP_STATS;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			dump_usage(stdout);
 			return KO_EXIT_OK;
@@ -423,6 +461,13 @@ int cmd_dump(int argc, char **argv)
 			return KO_EXIT_USAGE;
 		}
 	}
+	if (json && mode != DUMP_STATS) {
+		fprintf(stderr, "koracle: dump: --json goes with --stats\n\n");
+		dump_usage(stderr);
+		return KO_EXIT_USAGE;
+	}
+	if (json)
+		mode = DUMP_STATS_JSON;
 	if (argc - optind != 1) {
 		fprintf(stderr, "koracle: dump: %s\n\n", argc - optind ?
 			"one FILE at a time" : "no trace file given");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * koracle.ko's sysfs values for the CLI (see sysfs_util.h). sysfs files are
+ * koracle.ko's sysfs values for the CLI (see sysfs_client.h). sysfs files are
  * small and regenerated on every read, so each value is one open + read.
  */
 #include <dirent.h>
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
 const char *ko_sysfs_dir(void)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * user/sysfs_util.c: the model_info line parser and the sysfs readers, on a
+ * user/sysfs_client.c: the model_info line parser and the sysfs readers, on a
  * fake directory ($KORACLE_SYSFS). The real files are read in the VM tests.
  */
 #include <criterion/criterion.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "cli_run.h"
-#include "sysfs_util.h"
+#include "sysfs_client.h"
 
 static char fake_dir[64];
 
@@ -25,9 +25,9 @@ static void fake_teardown(void)
 	unsetenv(KO_SYSFS_ENV);
 }
 
-TestSuite(sysfs_util, .timeout = 10);
+TestSuite(sysfs_client, .timeout = 10);
 
-Test(sysfs_util, model_info_none_means_no_model)
+Test(sysfs_client, model_info_none_means_no_model)
 {
 	struct ko_model_info mi;
 
@@ -36,7 +36,7 @@ Test(sysfs_util, model_info_none_means_no_model)
 	cr_assert_not(mi.loaded);
 }
 
-Test(sysfs_util, model_info_line_fills_every_field)
+Test(sysfs_client, model_info_line_fills_every_field)
 {
 	struct ko_model_info mi;
 
@@ -53,7 +53,7 @@ Test(sysfs_util, model_info_line_fills_every_field)
 	cr_assert_eq(mi.loaded_at, 1795679946ull);
 }
 
-Test(sysfs_util, model_info_ignores_unknown_fields_a_newer_module_adds)
+Test(sysfs_client, model_info_ignores_unknown_fields_a_newer_module_adds)
 {
 	struct ko_model_info mi;
 
@@ -62,7 +62,7 @@ Test(sysfs_util, model_info_ignores_unknown_fields_a_newer_module_adds)
 	cr_assert_eq(mi.blocks, 2);
 }
 
-Test(sysfs_util, model_info_malformed_lines_are_refused)
+Test(sysfs_client, model_info_malformed_lines_are_refused)
 {
 	static const char *const bad[] = {
 		"",				/* neither none nor fields */
@@ -82,7 +82,7 @@ Test(sysfs_util, model_info_malformed_lines_are_refused)
 		cr_assert_eq(ko_model_info_parse(bad[i], &mi), -EINVAL, "accepted '%s'", bad[i]);
 }
 
-Test(sysfs_util, default_dir_unless_the_env_overrides_it)
+Test(sysfs_client, default_dir_unless_the_env_overrides_it)
 {
 	unsetenv(KO_SYSFS_ENV);
 	cr_assert_str_eq(ko_sysfs_dir(), "/sys/kernel/koracle");
@@ -93,7 +93,7 @@ Test(sysfs_util, default_dir_unless_the_env_overrides_it)
 	unsetenv(KO_SYSFS_ENV);
 }
 
-Test(sysfs_util, reads_values_and_strips_one_newline, .init = fake_setup,
+Test(sysfs_client, reads_values_and_strips_one_newline, .init = fake_setup,
      .fini = fake_teardown)
 {
 	char buf[16];
@@ -114,7 +114,7 @@ Test(sysfs_util, reads_values_and_strips_one_newline, .init = fake_setup,
 	cr_assert_str_eq(buf, "kwor");
 }
 
-Test(sysfs_util, bad_numbers_and_missing_files_are_errors, .init = fake_setup,
+Test(sysfs_client, bad_numbers_and_missing_files_are_errors, .init = fake_setup,
      .fini = fake_teardown)
 {
 	u64 u;
@@ -133,7 +133,7 @@ Test(sysfs_util, bad_numbers_and_missing_files_are_errors, .init = fake_setup,
 	cr_assert_eq(ko_sysfs_read_u64("absent", &u), -ENOENT);
 }
 
-Test(sysfs_util, model_info_read_from_the_file, .init = fake_setup, .fini = fake_teardown)
+Test(sysfs_client, model_info_read_from_the_file, .init = fake_setup, .fini = fake_teardown)
 {
 	struct ko_model_info mi;
 
@@ -145,7 +145,7 @@ Test(sysfs_util, model_info_read_from_the_file, .init = fake_setup, .fini = fake
 	cr_assert_not(mi.loaded);
 }
 
-Test(sysfs_util, cpu_directories_listed_in_numeric_order, .init = fake_setup,
+Test(sysfs_client, cpu_directories_listed_in_numeric_order, .init = fake_setup,
      .fini = fake_teardown)
 {
 	unsigned int cpus[4];

@@ -40,7 +40,7 @@
 #define CO_DRAIN_TIMEOUT_MS	10000	/* END must follow STOP within this */
 #define CO_PROGRESS_MS		500	/* terminal refresh period */
 
-enum co_end {
+enum collect_end {
 	CO_END_NONE,
 	CO_END_DURATION,
 	CO_END_COMMAND,
@@ -49,7 +49,7 @@ enum co_end {
 	CO_END_UNLOAD,
 };
 
-static const char *const co_end_names[] = {
+static const char *const collect_end_names[] = {
 	[CO_END_NONE] = "none",
 	[CO_END_DURATION] = "duration",
 	[CO_END_COMMAND] = "command",
@@ -58,7 +58,7 @@ static const char *const co_end_names[] = {
 	[CO_END_UNLOAD] = "unload",
 };
 
-struct co_opts {
+struct collect_opts {
 	const char *out;
 	double duration_s;	/* 0: until signal or command exit */
 	const char *label;
@@ -67,13 +67,13 @@ struct co_opts {
 };
 
 
-static void co_usage(FILE *f)
+static void collect_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: koracle collect -o FILE [--duration S] [--label NAME] [--batch N] [-- COMMAND ARGS...]\n"
 		"\n"
 		"Record scheduler events from koracle.ko (generic netlink) into a trace file.\n"
-		"Needs CAP_NET_ADMIN. Stops after --duration, when COMMAND exits, or on Ctrl-C,\n"
+		"Needs CAP_PERFMON or CAP_SYS_ADMIN. Stops after --duration, when COMMAND exits, or on Ctrl-C,\n"
 		"and always leaves a valid file.\n"
 		"\n"
 		"  -o, --output FILE   trace file to write ('-' for stdout)\n"
@@ -87,13 +87,13 @@ static void co_usage(FILE *f)
 		KORACLE_TRACE_LABEL_LEN, KORACLE_BATCH_MAX);
 }
 
-static void co_usage_hint(void)
+static void collect_usage_hint(void)
 {
 	fprintf(stderr, "usage: koracle collect -o FILE [--duration S] [--label NAME] [--batch N] [-- COMMAND ARGS...]\n"
 		"try 'koracle collect --help'\n");
 }
 
-static int co_parse(int argc, char **argv, struct co_opts *o)
+static int collect_parse(int argc, char **argv, struct collect_opts *o)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -144,7 +144,7 @@ static int co_parse(int argc, char **argv, struct co_opts *o)
 			o->batch = (u32)v;
 			break;
 		case 'h':
-			co_usage(stdout);
+			collect_usage(stdout);
 			return -1;
 		default:
 			if (optopt && optopt != '?' && strchr("odlb", optopt))
@@ -153,7 +153,7 @@ static int co_parse(int argc, char **argv, struct co_opts *o)
 			else
 				fprintf(stderr, "koracle: collect: unknown option '%s'\n",
 					argv[optind - 1]);
-			co_usage_hint();
+			collect_usage_hint();
 			return KO_EXIT_USAGE;
 		}
 	}
@@ -161,14 +161,14 @@ static int co_parse(int argc, char **argv, struct co_opts *o)
 		if (strcmp(argv[optind - 1], "--")) {
 			fprintf(stderr, "koracle: collect: unexpected argument '%s' (put the command after --)\n",
 				argv[optind]);
-			co_usage_hint();
+			collect_usage_hint();
 			return KO_EXIT_USAGE;
 		}
 		o->cmd = argv + optind;
 	}
 	if (!o->out) {
 		fprintf(stderr, "koracle: collect: -o FILE is required\n");
-		co_usage_hint();
+		collect_usage_hint();
 		return KO_EXIT_USAGE;
 	}
 	return 0;
@@ -176,7 +176,7 @@ static int co_parse(int argc, char **argv, struct co_opts *o)
 
 
 /* Child side of fork(): reset what exec would inherit, run @cmd. */
-static void co_exec_child(char **cmd, const sigset_t *oldmask, int errfd)
+static void collect_exec_child(char **cmd, const sigset_t *oldmask, int errfd)
 {
 	int e;
 
@@ -190,7 +190,7 @@ static void co_exec_child(char **cmd, const sigset_t *oldmask, int errfd)
 }
 
 /* Starts @cmd; returns its pid, or -1 with errno of fork/exec. */
-static pid_t co_spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
+static pid_t collect_spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
 {
 	int fds[2];
 	pid_t pid;
@@ -211,7 +211,7 @@ static pid_t co_spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
 		return -1;
 	}
 	if (pid == 0)
-		co_exec_child(cmd, oldmask, fds[1]);
+		collect_exec_child(cmd, oldmask, fds[1]);
 	close(fds[1]);
 	/* EOF: exec succeeded (the pipe closed on exec); else the errno. */
 	do {
@@ -226,7 +226,7 @@ static pid_t co_spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
 	return pid;
 }
 
-static void co_fill_info(struct ko_trace_info *info, const struct co_opts *o)
+static void collect_fill_info(struct ko_trace_info *info, const struct collect_opts *o)
 {
 	struct utsname u;
 	struct timespec ts;
@@ -254,15 +254,15 @@ static void co_fill_info(struct ko_trace_info *info, const struct co_opts *o)
 					"%s%s", i ? " " : " -- ", o->cmd[i]);
 }
 
-struct co_run {
-	struct co_opts opts;
-	struct co_state st;
+struct collect_run {
+	struct collect_opts opts;
+	struct ko_collect st;
 	struct ko_genl *g;
 	struct ko_progress prog;
 	sigset_t oldmask;
 	int sfd;
 	pid_t child;
-	enum co_end end;
+	enum collect_end end;
 	bool started;		/* START succeeded */
 	bool signalled_twice;
 	long long start_ms;	/* START answer deadline */
@@ -274,7 +274,7 @@ struct co_run {
 
 /* An error line, on a line of its own even when progress is showing. */
 __attribute__((format(printf, 2, 3)))
-static void co_err(struct co_run *r, const char *fmt, ...)
+static void collect_err(struct collect_run *r, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -286,13 +286,13 @@ static void co_err(struct co_run *r, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int co_request_stop(struct co_run *r, enum co_end why)
+static int collect_request_stop(struct collect_run *r, enum collect_end why)
 {
 	if (r->st.stop_sent)
 		return 0;
 	r->end = why;
 	if (ko_genl_send(r->g, KORACLE_CMD_STOP, KORACLE_A_UNSPEC, 0, &r->st.stop_seq)) {
-		co_err(r, "%s", ko_genl_error(r->g));
+		collect_err(r, "%s", ko_genl_error(r->g));
 		return -1;
 	}
 	r->st.stop_sent = true;
@@ -301,7 +301,7 @@ static int co_request_stop(struct co_run *r, enum co_end why)
 }
 
 /* Handles pending signals; returns -1 on a fatal error. */
-static int co_signals(struct co_run *r)
+static int collect_signals(struct collect_run *r)
 {
 	struct signalfd_siginfo si;
 	int status;
@@ -311,12 +311,12 @@ static int co_signals(struct co_run *r)
 			if (r->child > 0 && waitpid(r->child, &status, WNOHANG) == r->child) {
 				r->child = 0;
 				if (WIFEXITED(status) && WEXITSTATUS(status))
-					co_err(r, "note: %s exited with status %d",
+					collect_err(r, "note: %s exited with status %d",
 						r->opts.cmd[0], WEXITSTATUS(status));
 				else if (WIFSIGNALED(status))
-					co_err(r, "note: %s was killed by signal %d",
+					collect_err(r, "note: %s was killed by signal %d",
 						r->opts.cmd[0], WTERMSIG(status));
-				if (!r->st.stop_sent && co_request_stop(r, CO_END_COMMAND))
+				if (!r->st.stop_sent && collect_request_stop(r, CO_END_COMMAND))
 					return -1;
 			}
 			continue;
@@ -324,13 +324,13 @@ static int co_signals(struct co_run *r)
 		/* SIGINT / SIGTERM: a second one stops waiting for the drain. */
 		if (r->st.stop_sent)
 			r->signalled_twice = true;
-		else if (co_request_stop(r, CO_END_SIGNAL))
+		else if (collect_request_stop(r, CO_END_SIGNAL))
 			return -1;
 	}
 	return 0;
 }
 
-static int co_poll_timeout(const struct co_run *r, long long now)
+static int collect_poll_timeout(const struct collect_run *r, long long now)
 {
 	long long t = -1;
 	int p = ko_progress_wait_ms(&r->prog, now);
@@ -346,7 +346,7 @@ static int co_poll_timeout(const struct co_run *r, long long now)
 	return t < 0 ? -1 : (int)t;
 }
 
-static void co_progress(struct co_run *r, long long now)
+static void collect_progress(struct collect_run *r, long long now)
 {
 	double dt = (double)(now - r->prog_ms) / 1000.0;
 	double rate = dt > 0 ? (double)(r->st.records - r->prog_records) / dt : 0;
@@ -359,7 +359,7 @@ static void co_progress(struct co_run *r, long long now)
 }
 
 /* Started: run the command, then wait for END. 0 ok, -1 failure (printed). */
-static int co_loop(struct co_run *r)
+static int collect_loop(struct collect_run *r)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = ko_genl_fd(r->g), .events = POLLIN },
@@ -371,34 +371,34 @@ static int co_loop(struct co_run *r)
 	while (!r->st.ended) {
 		now = ko_now_ms();
 		if (!r->st.start_answered && now >= r->start_ms) {
-			co_err(r, "starting collection: no answer from the kernel within %d ms",
+			collect_err(r, "starting collection: no answer from the kernel within %d ms",
 				CO_START_TIMEOUT_MS);
 			return -1;
 		}
 		if (r->st.stop_sent && (now >= r->drain_ms || r->signalled_twice)) {
-			co_err(r, "%s; %s holds the %llu records received",
+			collect_err(r, "%s; %s holds the %llu records received",
 				r->signalled_twice ? "interrupted again, not waiting for the module's last records" :
 				"no END from koracle.ko after STOP",
 				r->st.path, (unsigned long long)r->st.records);
 			if (r->st.stop_answered && r->st.stop_error)
-				co_err(r, "stopping collection: %s%s%s",
+				collect_err(r, "stopping collection: %s%s%s",
 					strerror(-r->st.stop_error),
 					r->st.stop_extack[0] ? ": " : "", r->st.stop_extack);
 			return -1;
 		}
 		if (!r->st.stop_sent && r->deadline_ms && now >= r->deadline_ms &&
-		    co_request_stop(r, CO_END_DURATION))
+		    collect_request_stop(r, CO_END_DURATION))
 			return -1;
 		if (ko_progress_due(&r->prog, now))
-			co_progress(r, now);
-		if (poll(pfd, 2, co_poll_timeout(r, now)) < 0 && errno != EINTR) {
-			co_err(r, "poll: %s", strerror(errno));
+			collect_progress(r, now);
+		if (poll(pfd, 2, collect_poll_timeout(r, now)) < 0 && errno != EINTR) {
+			collect_err(r, "poll: %s", strerror(errno));
 			return -1;
 		}
-		if (co_signals(r))
+		if (collect_signals(r))
 			return -1;
-		if (ko_genl_recv(r->g, &co_rx_ops, &r->st, &r->st.overruns) < 0) {
-			co_err(r, "%s",
+		if (ko_genl_recv(r->g, &ko_collect_rx_ops, &r->st, &r->st.overruns) < 0) {
+			collect_err(r, "%s",
 				r->st.err[0] ? r->st.err : ko_genl_error(r->g));
 			return -1;
 		}
@@ -411,12 +411,12 @@ static int co_loop(struct co_run *r)
 		if (r->opts.duration_s > 0)
 			r->deadline_ms = ko_now_ms() + (long long)(r->opts.duration_s * 1000.0);
 		if (r->opts.cmd && !r->st.stop_sent) {
-			r->child = co_spawn(r->opts.cmd, &r->oldmask, &exec_errno);
+			r->child = collect_spawn(r->opts.cmd, &r->oldmask, &exec_errno);
 			if (r->child < 0) {
 				r->child = 0;
-				co_err(r, "running %s: %s",
+				collect_err(r, "running %s: %s",
 					r->opts.cmd[0], strerror(exec_errno));
-				co_request_stop(r, CO_END_COMMAND);
+				collect_request_stop(r, CO_END_COMMAND);
 				return -1;
 			}
 		}
@@ -424,19 +424,19 @@ static int co_loop(struct co_run *r)
 	return 0;
 }
 
-static void co_print_start_error(const struct co_state *s)
+static void collect_print_start_error(const struct ko_collect *s)
 {
 	fprintf(stderr, "koracle: collect: starting collection: %s%s%s%s\n",
 		strerror(-s->start_error),
 		s->start_extack[0] ? ": " : "", s->start_extack,
-		s->start_error == -EPERM ? " (collection needs CAP_NET_ADMIN; run as root)" :
+		s->start_error == -EPERM ? " (collection needs CAP_PERFMON or CAP_SYS_ADMIN in the initial network namespace; run as root)" :
 		s->start_error == -EBUSY && !s->start_extack[0] ?
 		" (another collector is running)" : "");
 }
 
-static int co_run_session(struct co_run *r)
+static int collect_run_session(struct collect_run *r)
 {
-	char err[KO_GENL_ERR_LEN];
+	char err[KO_ERR_LEN];
 	struct ko_trace_info info;
 	char terr[KO_ERR_LEN];
 	sigset_t mask;
@@ -461,7 +461,7 @@ static int co_run_session(struct co_run *r)
 		fprintf(stderr, "koracle: collect: signalfd: %s\n", strerror(errno));
 		goto out_mask;
 	}
-	co_fill_info(&info, &r->opts);
+	collect_fill_info(&info, &r->opts);
 	if (ko_trace_create(r->opts.out, &info, &r->st.w, terr)) {
 		fprintf(stderr, "koracle: collect: %s\n", terr);
 		goto out_sfd;
@@ -477,10 +477,10 @@ static int co_run_session(struct co_run *r)
 		fprintf(stderr, "koracle: collect: %s\n", ko_genl_error(r->g));
 		goto out_trace;
 	}
-	loop = co_loop(r);
+	loop = collect_loop(r);
 	ko_progress_clear(&r->prog);
 	if (loop > 0)
-		co_print_start_error(&r->st);
+		collect_print_start_error(&r->st);
 	if (r->st.ended)
 		r->end = r->st.end_reason == KORACLE_END_UNLOAD ? CO_END_UNLOAD :
 			 r->st.stop_sent ? r->end : CO_END_STOPPED;
@@ -507,7 +507,7 @@ out_trace:
 		fprintf(stderr, "collect: records=%llu cpus=%u lost=%llu seq_gaps=%llu end=%s file=%s\n",
 			(unsigned long long)r->st.records, r->st.cpus_seen,
 			(unsigned long long)r->st.lost, (unsigned long long)r->st.seq_gaps,
-			co_end_names[r->end], r->opts.out);
+			collect_end_names[r->end], r->opts.out);
 	if (r->child > 0)
 		fprintf(stderr, "koracle: collect: note: %s (pid %d) is still running\n",
 			r->opts.cmd[0], (int)r->child);
@@ -522,7 +522,7 @@ out_genl:
 
 int cmd_collect(int argc, char **argv)
 {
-	struct co_run *r;
+	struct collect_run *r;
 	int ret;
 
 	r = calloc(1, sizeof(*r));
@@ -530,14 +530,14 @@ int cmd_collect(int argc, char **argv)
 		fprintf(stderr, "koracle: collect: %s\n", strerror(ENOMEM));
 		return KO_EXIT_FAIL;
 	}
-	ret = co_parse(argc, argv, &r->opts);
+	ret = collect_parse(argc, argv, &r->opts);
 	if (ret) {
 		ret = ret < 0 ? KO_EXIT_OK : ret;
 		goto out;
 	}
 	/* A closed output pipe must fail a write, not kill us mid-session. */
 	signal(SIGPIPE, SIG_IGN);
-	ret = co_run_session(r);
+	ret = collect_run_session(r);
 	free(r->st.cpu);
 out:
 	free(r);

@@ -20,8 +20,8 @@
 #include "commands.h"
 #include "report.h"
 
-#define RPT_DEFAULT_TITLE	"koracle: next-task prediction per workload"
-#define RPT_MAX_FILES		64	/* per repeatable option */
+#define KO_RPT_DEFAULT_TITLE	"koracle: next-task prediction per workload"
+#define KO_RPT_MAX_FILES		64	/* per repeatable option */
 
 static void report_usage(FILE *f)
 {
@@ -85,14 +85,14 @@ static bool report_printable(const char *s)
 /* Appends @arg to a repeatable option's list; false when full. */
 static bool report_push(const char **list, int *n, const char *arg)
 {
-	if (*n == RPT_MAX_FILES)
+	if (*n == KO_RPT_MAX_FILES)
 		return false;
 	list[(*n)++] = arg;
 	return true;
 }
 
 /* Options into @o; KO_EXIT_OK to go on, else the exit code. */
-static int report_parse(int argc, char **argv, struct rpt_opts *o,
+static int report_parse(int argc, char **argv, struct ko_rpt_opts *o,
 			const char **bench, const char **lat, const char **seen,
 			bool *help)
 {
@@ -112,7 +112,7 @@ static int report_parse(int argc, char **argv, struct rpt_opts *o,
 	o->bench = bench;
 	o->latency = lat;
 	o->seen = seen;
-	o->title = RPT_DEFAULT_TITLE;
+	o->title = KO_RPT_DEFAULT_TITLE;
 	optind = 0;
 	while (ok && (c = getopt_long(argc, argv, "e:b:l:s:t:o:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -134,7 +134,7 @@ static int report_parse(int argc, char **argv, struct rpt_opts *o,
 	}
 	if (!ok) {
 		fprintf(stderr, "koracle: report: more than %d --%s options\n",
-			RPT_MAX_FILES, c == 'b' ? "bench" : c == 'l' ? "latency" : "seen");
+			KO_RPT_MAX_FILES, c == 'b' ? "bench" : c == 'l' ? "latency" : "seen");
 		return KO_EXIT_USAGE;
 	}
 	if (!o->eval || !o->dir || !*o->dir || optind < argc) {
@@ -153,22 +153,22 @@ static int report_parse(int argc, char **argv, struct rpt_opts *o,
 }
 
 /* The inputs into @in, --seen applied; false (said on stderr) on error. */
-static bool report_read(struct rpt_input *in, const struct rpt_opts *o)
+static bool report_read(struct ko_rpt_input *in, const struct ko_rpt_opts *o)
 {
-	struct rpt_workload *w;
-	char err[RPT_ERR_LEN];
+	struct ko_rpt_workload *w;
+	char err[KO_ERR_LEN];
 	int i;
 
-	if (rpt_read_eval(in, o->eval, err))
+	if (ko_rpt_read_eval(in, o->eval, err))
 		goto fail;
 	for (i = 0; i < o->nbench; i++)
-		if (rpt_read_bench(in, o->bench[i], err))
+		if (ko_rpt_read_bench(in, o->bench[i], err))
 			goto fail;
 	for (i = 0; i < o->nlatency; i++)
-		if (rpt_read_latency(in, o->latency[i], err))
+		if (ko_rpt_read_latency(in, o->latency[i], err))
 			goto fail;
 	for (i = 0; i < o->nseen; i++) {
-		w = rpt_find(in, o->seen[i]);
+		w = ko_rpt_find(in, o->seen[i]);
 		if (w)
 			w->seen = true;
 	}
@@ -180,8 +180,8 @@ fail:
 
 /* Write @path with @emit; false after saying why. */
 static bool report_write(const char *path,
-			 void (*emit)(FILE *f, const struct rpt_doc *d),
-			 const struct rpt_doc *d)
+			 void (*emit)(FILE *f, const struct ko_rpt_doc *d),
+			 const struct ko_rpt_doc *d)
 {
 	FILE *f = fopen(path, "w");
 	int err;
@@ -203,18 +203,18 @@ static bool report_write(const char *path,
 
 int cmd_report(int argc, char **argv)
 {
-	const char *bench[RPT_MAX_FILES], *lat[RPT_MAX_FILES], *seen[RPT_MAX_FILES];
-	char err[RPT_ERR_LEN], md[4200], gp[4200], png[4200], *dir = NULL;
-	struct rpt_opts o = { 0 };
-	struct rpt_table t = { 0 };
-	struct rpt_doc doc;
-	struct rpt_input in;
+	const char *bench[KO_RPT_MAX_FILES], *lat[KO_RPT_MAX_FILES], *seen[KO_RPT_MAX_FILES];
+	char err[KO_ERR_LEN], md[4200], gp[4200], png[4200], *dir = NULL;
+	struct ko_rpt_opts o = { 0 };
+	struct ko_rpt_table t = { 0 };
+	struct ko_rpt_doc doc;
+	struct ko_rpt_input in;
 	bool help = false;
 	struct stat st;
 	size_t n;
 	int ret, r;
 
-	rpt_input_init(&in);
+	ko_rpt_input_init(&in);
 	ret = report_parse(argc, argv, &o, bench, lat, seen, &help);
 	if (help)
 		report_usage(stdout);
@@ -237,7 +237,7 @@ int cmd_report(int argc, char **argv)
 	snprintf(gp, sizeof(gp), "%s/report.gp", dir);
 	if (!report_read(&in, &o))
 		goto out;
-	if (rpt_table_build(&in, o.nseen > 0, &t)) {
+	if (ko_rpt_table_build(&in, o.nseen > 0, &t)) {
 		fprintf(stderr, "koracle: report: out of memory\n");
 		goto out;
 	}
@@ -247,17 +247,17 @@ int cmd_report(int argc, char **argv)
 			dir, strerror(-r));
 		goto out;
 	}
-	doc = (struct rpt_doc){ .in = &in, .t = &t, .o = &o };
-	if (!report_write(md, rpt_emit_markdown, &doc) ||
-	    !report_write(gp, rpt_emit_gnuplot, &doc))
+	doc = (struct ko_rpt_doc){ .in = &in, .t = &t, .o = &o };
+	if (!report_write(md, ko_rpt_emit_markdown, &doc) ||
+	    !report_write(gp, ko_rpt_emit_gnuplot, &doc))
 		goto out;
-	rpt_table_print(&t, stdout);
+	ko_rpt_table_print(&t, stdout);
 	if (remove(png) && errno != ENOENT) {
 		fprintf(stderr, "koracle: report: cannot replace %s: %s\n", png,
 			strerror(errno));
 		goto out;
 	}
-	if (rpt_run_gnuplot(dir, err)) {
+	if (ko_rpt_run_gnuplot(dir, err)) {
 		fprintf(stderr, "koracle: report: %s; the tables are in %s\n", err, md);
 		goto out;
 	}
@@ -273,8 +273,8 @@ int cmd_report(int argc, char **argv)
 	}
 	ret = KO_EXIT_OK;
 out:
-	rpt_table_free(&t);
-	rpt_input_free(&in);
+	ko_rpt_table_free(&t);
+	ko_rpt_input_free(&in);
 	free(dir);
 	return ret;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * Reading koracle.ko's sysfs directory (/sys/kernel/koracle, one value per
+ * The sysfs client, sibling of the netlink client (genl_client.h): reads
+ * koracle.ko's sysfs directory (/sys/kernel/koracle, one value per
  * file; shared brief, "Issue 4 contracts") for `koracle upload` and
  * `koracle status`.
  *
@@ -11,8 +12,8 @@
  * Functions return 0 or -errno (the cause of the failed open/read/parse),
  * never print: the commands word their own messages.
  */
-#ifndef KO_SYSFS_UTIL_H
-#define KO_SYSFS_UTIL_H
+#ifndef KO_SYSFS_CLIENT_H
+#define KO_SYSFS_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,4 +65,4 @@ int ko_model_info_read(struct ko_model_info *mi);
  */
 int ko_sysfs_cpus(unsigned int *cpus, size_t max, size_t *n);
 
-#endif /* KO_SYSFS_UTIL_H */
+#endif /* KO_SYSFS_CLIENT_H */
