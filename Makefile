@@ -12,6 +12,7 @@
 #   make check-debug  the VM tests on a debug kernel built here (KASAN,
 #                   lockdep, kmemleak, UBSAN; scripts/check-debug.sh)
 #   make check-rt   the VM tests on Debian's PREEMPT_RT kernel
+#   make check-kcsan  the VM tests on a KCSAN kernel (not in check or CI)
 #   make fuzz       libFuzzer targets for every parser of untrusted input,
 #                   FUZZ_SECONDS (60) each (scripts/fuzz.sh; not in check)
 
@@ -47,7 +48,7 @@ TEST_LIB_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
 TEST_OBJ := $(patsubst %.c,$(BUILD)/asan/%.o,$(TEST_SRC))
 TEST_BIN := $(BUILD)/unit-tests
 
-.PHONY: all module cli test-modules install uninstall check-dkms unit check check-vm check-demo check-debug check-rt vm-test vm-shell bench soak demo eval-holdout style clean deps fuzz fuzz-build
+.PHONY: all module cli test-modules install uninstall check-dkms unit check check-vm check-demo check-debug check-kcsan check-rt vm-test vm-shell bench soak demo eval-holdout style clean deps fuzz fuzz-build
 
 all: module cli
 
@@ -134,6 +135,16 @@ check-debug:
 	scripts/install-deps.sh debug
 	$(MAKE) cli
 	scripts/check-debug.sh
+
+# Not in CI: the debug lane with KCSAN in place of KASAN; every data race it
+# reports fails the test it came in.
+check-kcsan:
+	scripts/install-deps.sh debug
+	$(MAKE) cli
+	KORACLE_LANE=check-kcsan KORACLE_LANE_DIR=kcsan \
+	KORACLE_LANE_REQUIRE="KCSAN PROVE_LOCKING DEBUG_ATOMIC_SLEEP DEBUG_KMEMLEAK UBSAN" \
+		scripts/check-debug.sh tests/debug-kernel/debug.config \
+		tests/debug-kernel/kcsan.config
 
 check-rt:
 	scripts/install-deps.sh rt

@@ -19,9 +19,10 @@
 #
 # Env: KORACLE_VM_TIMEOUT (default 5400: KASAN under TCG is slow),
 # KORACLE_DEBUG_SCALE (default 4: divides the tests' workload sizes), and
-# those of scripts/vm-run-tests.sh. For other FRAGMENTs (say, KCSAN in
-# place of KASAN): KORACLE_LANE (the name printed), KORACLE_LANE_DIR (under
-# build/), KORACLE_LANE_REQUIRE (the options the guest must show =y).
+# those of scripts/vm-run-tests.sh. For other FRAGMENTs (make check-kcsan:
+# KCSAN in place of KASAN): KORACLE_LANE (the name printed),
+# KORACLE_LANE_DIR (under build/), KORACLE_LANE_REQUIRE (the options the
+# guest must show =y).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
