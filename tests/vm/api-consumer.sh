@@ -12,7 +12,18 @@ consumer=/test-modules/koracle_consumer.ko
 ko_insmod
 hackbench -g 4 -f 10 -l "$(ko_scaled 3000)" >/dev/null &
 hb=$!
-sleep 0.5
+# under load: hackbench's groups started and switching (a debug kernel takes
+# seconds to fork them), at most 30 s
+sum_predictions() {
+	cat "$KO_SYSFS"/cpu*/predictions | awk '{ s += $1 } END { print s }'
+}
+p0=$(sum_predictions)
+i=0
+while [ "$(sum_predictions)" -lt $((p0 + 2000)) ]; do
+	i=$((i + 1))
+	[ $i -le 300 ] || ko_fail "hackbench made no 2000 switches in 30 s"
+	sleep 0.1
+done
 ko_kmsg_mark consumer
 insmod $consumer || ko_fail "insmod $consumer failed"
 lines=$(dmesg | awk '/koracle-vm: mark consumer$/ { buf = ""; next } { buf = buf $0 "\n" } END { printf "%s", buf }' |
