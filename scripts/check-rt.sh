@@ -26,15 +26,10 @@ kdir=/lib/modules/$kver/build
 
 export KORACLE_KO=$out/module/koracle.ko
 export KORACLE_VM_TIMEOUT=${KORACLE_VM_TIMEOUT:-3000}
-suite_log=$out/suite.log
-suite_status=0
-KORACLE_VM_LOGDIR=$out/vm-log "$top/scripts/vm-run-tests.sh" 2>&1 | tee "$suite_log" ||
-	suite_status=$?
-verdict_line=$(tail -n 1 "$suite_log")
-
-verdict=$out/vm-log/verdict.txt
-release=$(sed -n 's/^koracle-vm: uname -r //p' "$verdict" | head -n1)
-version=$(sed -n 's/^koracle-vm: uname -v //p' "$verdict" | head -n1)
+. "$top/scripts/lane-lib.sh"
+lane_suite "$out"
+release=$(lane_guest "uname -r")
+version=$(lane_guest "uname -v")
 rt_ok=1
 case " $version " in
 *" PREEMPT_RT "*) ;;
@@ -45,5 +40,5 @@ esac
 say "kernel ${release:-?}"
 say "uname -v ${version:-?}"
 say "done in $(( $(date +%s) - start )) s; logs in $out"
-echo "$verdict_line"
-[ "$suite_status" -eq 0 ] && [ $rt_ok -eq 1 ]
+echo "$lane_verdict"
+[ "$lane_status" -eq 0 ] && [ $rt_ok -eq 1 ]
