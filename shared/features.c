@@ -335,23 +335,34 @@ static u8 koracle_prev_class(const struct koracle_event *ev)
 	return KORACLE_PC_OTHER;
 }
 
-/* Features of candidate slot @j (state @state) at @now (ns). */
-static void koracle_candidate(const struct koracle_enc *enc, u8 j, u8 state,
-			      u64 now, u8 f[KORACLE_SF_COUNT])
+/*
+ * Features of candidate slot @j (state @state) at @now (ns); @cur and @prev
+ * are the running task and the last one switched out. The slot's fields are
+ * read into locals first: each byte stored to @f could alias them.
+ */
+static __always_inline void koracle_candidate(const struct koracle_enc *enc,
+					      u8 j, u8 state, u64 now,
+					      s32 cur, s32 prev,
+					      u8 f[KORACLE_SF_COUNT])
 {
 	const struct koracle_slot *s = &enc->slots[enc->idx[j]];
+	s32 waker = s->waker;
+	u64 since = s->runnable_ns;
+	u8 fifo = s->fifo, vr_rank = s->vr_rank, wclass = s->wclass;
+	u8 wait = 0, lifo = KORACLE_K;
 
+	if (s->runnable) {
+		wait = koracle_time_bucket(now > since ? now - since : 0);
+		lifo = enc->nrun - 1 - fifo;
+	}
 	f[KORACLE_SF_STATE] = state;
-	f[KORACLE_SF_WAIT] = s->runnable ?
-			     koracle_time_bucket(now > s->runnable_ns ?
-						 now - s->runnable_ns : 0) : 0;
-	f[KORACLE_SF_FIFO] = s->fifo;
-	f[KORACLE_SF_LIFO] = s->runnable ? enc->nrun - 1 - s->fifo : KORACLE_K;
-	f[KORACLE_SF_WOKEN_BY_CUR] = s->waker >= 0 && s->waker == enc->cur_pid;
-	f[KORACLE_SF_WOKEN_BY_PREV] = s->waker >= 0 &&
-				      s->waker == enc->last_prev;
-	f[KORACLE_SF_VR_RANK] = s->vr_rank;
-	f[KORACLE_SF_WEIGHT] = s->wclass;
+	f[KORACLE_SF_WAIT] = wait;
+	f[KORACLE_SF_FIFO] = fifo;
+	f[KORACLE_SF_LIFO] = lifo;
+	f[KORACLE_SF_WOKEN_BY_CUR] = waker >= 0 && waker == cur;
+	f[KORACLE_SF_WOKEN_BY_PREV] = waker >= 0 && waker == prev;
+	f[KORACLE_SF_VR_RANK] = vr_rank;
+	f[KORACLE_SF_WEIGHT] = wclass;
 	f[KORACLE_SF_RULES] = 0;
 	f[KORACLE_SF_MRU] = j;
 }
@@ -380,26 +391,27 @@ static void koracle_rule_bits(struct koracle_feat *f, u16 only)
 static void koracle_snapshot(const struct koracle_enc *enc, u64 now,
 			     struct koracle_feat *out)
 {
-	u8 fifo = KORACLE_K, lifo = KORACLE_K;
+	u8 fifo = KORACLE_K, lifo = KORACLE_K, last = enc->nrun - 1;
 	int idle = enc->idle;
+	s32 cur = enc->cur_pid, prev = enc->last_prev;
 	u32 m, cand = enc->runmask;
 
 	memcpy(out->ev, enc->evf, sizeof(out->ev));
 	memcpy(out->slot_pid, enc->pid, sizeof(out->slot_pid));
-	if (idle >= 0 && enc->cur_pid != 0) {
+	if (idle >= 0 && cur != 0) {
 		cand |= 1U << idle;
-		koracle_candidate(enc, idle, KORACLE_SS_IDLE, now,
+		koracle_candidate(enc, idle, KORACLE_SS_IDLE, now, cur, prev,
 				  out->slot[idle]);
 	}
 	for (m = enc->runmask; m; m &= m - 1) {
 		u8 j = koracle_ctz(m);
-		const struct koracle_slot *s = &enc->slots[enc->idx[j]];
+		u8 pos = enc->slots[enc->idx[j]].fifo;
 
-		koracle_candidate(enc, j, KORACLE_SS_RUNNABLE, now,
+		koracle_candidate(enc, j, KORACLE_SS_RUNNABLE, now, cur, prev,
 				  out->slot[j]);
-		if (s->fifo == 0)
+		if (pos == 0)
 			fifo = j;
-		if (s->fifo == enc->nrun - 1)
+		if (pos == last)
 			lifo = j;
 	}
 	out->cand = cand;
