@@ -329,6 +329,7 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 			stride *= h->sf_vocab[g->feat[j]];
 		}
 	}
+	m->layout = koracle_q_layout_of(m);
 	/* state: ring positions, hz (s64, 8-aligned), rings, v, h */
 	off = KORACLE_Q_NCONV * sizeof(u16);
 	m->hz_off = off;

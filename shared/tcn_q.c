@@ -207,18 +207,60 @@ static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
 }
 
 /*
+ * The group layouts user/quant_blob.c writes: every slot feature (models
+ * trained on module-collected traces), or the first four groups alone
+ * (ftrace imports carry no vruntime or weight). Strides follow from the
+ * vocabularies (first feature slowest).
+ */
+static const struct koracle_qgroup koracle_q_layout[KORACLE_Q_HEAD_GROUPS] = {
+	{ .nfeat = 4,
+	  .feat = { KORACLE_SF_STATE, KORACLE_SF_WOKEN_BY_CUR,
+		    KORACLE_SF_WOKEN_BY_PREV, KORACLE_SF_MRU },
+	  .stride = { 2 * 2 * KORACLE_K, 2 * KORACLE_K, KORACLE_K, 1 } },
+	{ .nfeat = 2, .feat = { KORACLE_SF_FIFO, KORACLE_SF_LIFO },
+	  .stride = { KORACLE_K + 1, 1 } },
+	{ .nfeat = 1, .feat = { KORACLE_SF_WAIT }, .stride = { 1 } },
+	{ .nfeat = 1, .feat = { KORACLE_SF_RULES }, .stride = { 1 } },
+	{ .nfeat = 2, .feat = { KORACLE_SF_VR_RANK, KORACLE_SF_WEIGHT },
+	  .stride = { 4, 1 } },
+};
+
+u8 koracle_q_layout_of(const struct koracle_qmodel *m)
+{
+	int i, k;
+
+	if (m->ngroups < KORACLE_Q_HEAD_GROUPS - 1)
+		return 0;
+	for (i = 0; i < m->ngroups; i++) {
+		const struct koracle_qgroup *a = &m->group[i];
+		const struct koracle_qgroup *b = &koracle_q_layout[i];
+
+		if (a->nfeat != b->nfeat)
+			return 0;
+		for (k = 0; k < a->nfeat; k++)
+			if (a->feat[k] != b->feat[k] ||
+			    a->stride[k] != b->stride[k])
+				return 0;
+	}
+	return m->ngroups;
+}
+
+/*
  * Score the candidate slots from hz (Q = H/2 packed words), in slot order:
  * z_j = hz + the slot's group rows, score_j = v . relu(z_j). One packed word
  * of z at a time, so nothing but the group row pointers lives in memory
- * (the kernel zeroes every stack array it declares). All
- * KORACLE_Q_HEAD_GROUPS groups: a missing one reads the zero row.
+ * (the kernel zeroes every stack array it declares). Groups @gs, @G of them:
+ * the model's own, all KORACLE_Q_HEAD_GROUPS (a missing one reads the zero
+ * row), or koracle_q_layout's first G, whose feature ids and strides are
+ * then constants (and a missing fifth group costs nothing).
  */
 static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
+						const struct koracle_qgroup *gs,
+						int G,
 						const struct koracle_feat *f,
 						const s64 *hz, int Q,
 						struct koracle_qbest *b)
 {
-	const int G = KORACLE_Q_HEAD_GROUPS;
 	const s64 *row[KORACLE_Q_HEAD_GROUPS];
 	const s8 *v = m->head_v;
 	int q, i, k;
@@ -231,7 +273,7 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 
 #pragma GCC unroll 8
 		for (i = 0; i < G; i++) {
-			const struct koracle_qgroup *g = &m->group[i];
+			const struct koracle_qgroup *g = &gs[i];
 			u32 r = sf[g->feat[0]] * g->stride[0];
 
 #pragma GCC unroll 4
@@ -257,20 +299,22 @@ static void koracle_qslots(const struct koracle_qmodel *m,
 			   const struct koracle_feat *f, const s64 *hz,
 			   struct koracle_qbest *b)
 {
-	switch (m->hidden) {
-	case 4:
-		koracle_qslots_body(m, f, hz, 2, b);
-		break;
-	case 8:
-		koracle_qslots_body(m, f, hz, 4, b);
-		break;
-	case 16:
-		koracle_qslots_body(m, f, hz, 8, b);
-		break;
-	default:
-		koracle_qslots_body(m, f, hz, m->hidden / 2, b);
-		break;
-	}
+	const struct koracle_qgroup *own = m->group;
+	const int all = KORACLE_Q_HEAD_GROUPS;
+
+	/* the default width in the quantizer's layouts; else generic */
+	if (m->hidden == 4 && m->layout == 4)
+		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b);
+	else if (m->hidden == 4 && m->layout == 5)
+		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b);
+	else if (m->hidden == 4)
+		koracle_qslots_body(m, own, all, f, hz, 2, b);
+	else if (m->hidden == 8)
+		koracle_qslots_body(m, own, all, f, hz, 4, b);
+	else if (m->hidden == 16)
+		koracle_qslots_body(m, own, all, f, hz, 8, b);
+	else
+		koracle_qslots_body(m, own, all, f, hz, m->hidden / 2, b);
 }
 
 /* The advance at widths C, H and taps k (constants where expanded). */

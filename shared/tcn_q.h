@@ -145,6 +145,7 @@ struct koracle_qmodel {
 	const s64 *ev_row[KORACLE_EF_COUNT];
 	u16 ev_step[KORACLE_EF_COUNT];
 	u8 ngroups;		/* slot table groups, each used feature in one */
+	u8 layout;		/* koracle_q_layout_of() */
 	struct koracle_qgroup group[KORACLE_Q_HEAD_GROUPS];
 	/* group g's first row, packed words; the zero row past ngroups */
 	const s64 *group_row[KORACLE_Q_HEAD_GROUPS];
@@ -171,6 +172,13 @@ struct koracle_qmodel {
 static_assert(KORACLE_Q_MAX_CHANNELS <= KORACLE_Q_MAX_HIDDEN,
 	      "the zero row stands for event embedding rows too");
 extern const s64 koracle_q_zero_row[KORACLE_Q_ZERO_WORDS];
+
+/*
+ * The groups of @m (parsed) as a count G when they are the first G groups of
+ * the quantizer's layout (user/quant_blob.c), whose head then runs with
+ * constant feature ids and strides; else 0.
+ */
+u8 koracle_q_layout_of(const struct koracle_qmodel *m);
 
 /* 0, or -EINVAL with *why naming the first failed check (static string). */
 int koracle_blob_parse(const void *blob, size_t len,

@@ -203,6 +203,8 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 	qt_random_blob(&fm, C, B, k, H, 11 + C + B, B % 2, path, &blob, &len);
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(blob, len, &m, &why), 0, "%s", why);
+	/* the quantizer's layouts: the head runs them with constant strides */
+	cr_assert_eq(m.layout, B % 2 ? 4 : 5, "layout %u", m.layout);
 	state = malloc(koracle_qstate_size(&m));
 	cr_assert_not_null(state);
 	for (s.cur_cpu = 0; s.cur_cpu < 2; s.cur_cpu++) {
@@ -291,5 +293,38 @@ Test(tcn_q, empty_list_predicts_none)
 	f.cand = 1 << 5;
 	cr_assert_eq(koracle_qstep(&m, state, &f, NULL), 5);
 	free(state);
+	free(blob);
+}
+
+/* Only the quantizer's own groups, in its order, take the constant head. */
+Test(tcn_q, layout_is_the_quantizers_or_none)
+{
+	struct koracle_qmodel m, o;
+	struct koracle_qgroup g;
+	struct ko_tcn fm;
+	char path[128];
+	const char *why;
+	uint8_t *blob;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/a.kot", dir);
+	qt_random_blob(&fm, 4, 1, 2, 4, 3, true, path, &blob, &len);
+	ko_tcn_destroy(&fm);
+	cr_assert_eq(koracle_blob_parse(blob, len, &m, &why), 0, "%s", why);
+	cr_assert_eq(koracle_q_layout_of(&m), 4);
+	o = m;
+	o.ngroups = 3;
+	cr_assert_eq(koracle_q_layout_of(&o), 0, "three groups");
+	o = m;
+	o.group[1].stride[0]++;
+	cr_assert_eq(koracle_q_layout_of(&o), 0, "another stride");
+	o = m;
+	o.group[0].feat[3] = KORACLE_SF_WAIT;
+	cr_assert_eq(koracle_q_layout_of(&o), 0, "another feature");
+	o = m;
+	g = o.group[2];
+	o.group[2] = o.group[3];
+	o.group[3] = g;
+	cr_assert_eq(koracle_q_layout_of(&o), 0, "groups swapped");
 	free(blob);
 }
