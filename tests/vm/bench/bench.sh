@@ -1,7 +1,8 @@
 #!/bin/sh
 # Guest side of `make bench` (scripts/bench.sh): measures, in one boot,
 # hackbench without the module, with the module loaded, loaded and collecting
-# to a tmpfs file, and loaded with a model uploaded (plus the in-kernel step
+# to a tmpfs file, and, interleaved with runs without it, loaded without a
+# model (the encoder alone) and with one uploaded (plus the in-kernel step
 # cost and the live top-1 of what it publishes, the raw model and the rule
 # selector, per workload),
 # and prints one "bench: NAME VALUE UNIT" line per figure on
@@ -106,6 +107,19 @@ hackbench_model_run() {
 	LIVE_HITS=$(cat "$KO_SYSFS/hits")
 	LIVE_BASE=$(cat "$KO_SYSFS/baseline_hits")
 	cp /sys/kernel/debug/koracle/step_ns /tmp/bench-step_ns
+	cp /sys/kernel/debug/koracle/switch_ns /tmp/bench-switch_ns
+	ko_rmmod
+}
+
+# The module loaded and enabled without a model: the encoder, rules and
+# selector on every event, the cost the model adds to is this one.
+hackbench_encoder_run() {
+	ko_insmod
+	t=$($HACKBENCH | sed -n 's/^Time: *//p')
+	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
+	log "encoder run $1: $t s"
+	echo "$t" >>/tmp/bench-encoder
+	cp /sys/kernel/debug/koracle/switch_ns /tmp/bench-enc-switch_ns
 	ko_rmmod
 }
 
@@ -120,12 +134,18 @@ measure_model() {
 	ko_loaded && ko_rmmod
 	: >/tmp/bench-model
 	: >/tmp/bench-absent
-	ko_interleave "$REPS" hackbench_absent_run hackbench_model_run
+	: >/tmp/bench-encoder
+	ko_interleave "$REPS" hackbench_absent_run hackbench_encoder_run hackbench_model_run
 	MODEL_S=$(ko_median </tmp/bench-model)
 	ABSENT_S=$(ko_median </tmp/bench-absent)
+	ENCODER_S=$(ko_median </tmp/bench-encoder)
 	cat /tmp/bench-step_ns >&2
 	KSTEP_NS=$(ko_kv median_ns </tmp/bench-step_ns) ||
 		{ log "no median_ns line in /sys/kernel/debug/koracle/step_ns"; return 1; }
+	KSWITCH_MODEL_NS=$(ko_kv median_ns </tmp/bench-switch_ns) ||
+		{ log "no median_ns line in /sys/kernel/debug/koracle/switch_ns"; return 1; }
+	KSWITCH_ENCODER_NS=$(ko_kv median_ns </tmp/bench-enc-switch_ns) ||
+		{ log "no median_ns line in /sys/kernel/debug/koracle/switch_ns"; return 1; }
 	log "model, last run: predictions=$LIVE_PRED hits=$LIVE_HITS baseline_hits=$LIVE_BASE"
 }
 
@@ -228,6 +248,15 @@ bench_hackbench_ratio() {
 	echo "$MODEL_S $ABSENT_S" | awk '{ printf "bench: hackbench_ratio %.3f x\n", $1 / $2 }'
 }
 
+bench_encoder_hackbench_ratio() {
+	echo "$ENCODER_S $ABSENT_S" | awk '{ printf "bench: encoder_hackbench_ratio %.3f x\n", $1 / $2 }'
+}
+
+bench_kswitch_ns_median() {
+	echo "bench: kswitch_ns_median_encoder $KSWITCH_ENCODER_NS ns"
+	echo "bench: kswitch_ns_median_model $KSWITCH_MODEL_NS ns"
+}
+
 bench_hackbench_model_s() {
 	echo "bench: hackbench_model_s $MODEL_S s"
 }
@@ -261,8 +290,8 @@ MEASURES="measure_base measure_loaded measure_collect measure_model measure_live
 measure_memory"
 FIGURES="bench_probe_hackbench_ratio bench_hackbench_base_s bench_hackbench_collect_s
 bench_collect_events_per_s bench_collect_lost bench_loaded_hackbench_ratio
-bench_hackbench_loaded_s bench_hackbench_ratio bench_hackbench_model_s bench_hackbench_absent_s
-bench_kstep_ns_median bench_live_model_top1 bench_live_selector_top1
+bench_hackbench_loaded_s bench_hackbench_ratio bench_encoder_hackbench_ratio
+bench_hackbench_model_s bench_hackbench_absent_s bench_kstep_ns_median bench_kswitch_ns_median bench_live_model_top1 bench_live_selector_top1
 bench_live_workloads bench_module_memory_kib"
 
 log "$HACKBENCH, $REPS runs per phase, median"

@@ -131,19 +131,25 @@ ko_median() {
 		if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Run functions $2 and $3 with the rep number R for R = 0 .. $1 - 1,
-# alternating which goes first (ABBA...), so that drift over the run (page
-# cache, a busy host) falls on both sides equally.
+# Run functions $2... with the rep number R for R = 0 .. $1 - 1, in order
+# on even reps and in reverse on odd ones (ABC CBA ...), so that drift over
+# the run (page cache, a busy host) falls on every side equally.
 ko_interleave() {
-	il_reps=$1 il_a=$2 il_b=$3 il_r=0
+	il_reps=$1 il_r=0
+	shift
+	il_rev=
+	for il_f in "$@"; do
+		il_rev="$il_f $il_rev"
+	done
 	while [ $il_r -lt "$il_reps" ]; do
 		if [ $((il_r % 2)) -eq 0 ]; then
-			"$il_a" $il_r
-			"$il_b" $il_r
+			il_order="$*"
 		else
-			"$il_b" $il_r
-			"$il_a" $il_r
+			il_order=$il_rev
 		fi
+		for il_f in $il_order; do
+			"$il_f" $il_r
+		done
 		il_r=$((il_r + 1))
 	done
 }
