@@ -374,7 +374,21 @@ Test(features, prev_state_classes)
 	cr_assert_eq(ft.slot[1][KORACLE_SF_STATE], KORACLE_SS_RUNNABLE);
 }
 
-Test(features, list_overflow_evicts_least_recent)
+/* Whether @pid is anywhere in the encoder's list. */
+static bool listed(s32 pid)
+{
+	for (int i = 0; i < enc.nocc; i++)
+		if (enc.pid[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * A full list makes room by evicting the least recent task that is no
+ * candidate (neither waiting nor the idle task); with none such, the least
+ * recent of all.
+ */
+Test(features, list_overflow_evicts_least_recent_non_candidate)
 {
 	int i;
 
@@ -383,19 +397,25 @@ Test(features, list_overflow_evicts_least_recent)
 	for (i = 101; i <= 114; i++)
 		wake(1000 + i, 1, i, 0, 0);
 	cr_assert_eq(enc.stats.evictions, 0);
-	/* the 17th task pushes out the least recent: idle (slot 15) */
+	/*
+	 * The 17th task: 102..114 wait and 0 is the idle task, so the one
+	 * to go is 1, the running task (slot 14), not idle (slot 15).
+	 */
 	wake(2000, 1, 115, 0, 0);
 	cr_assert_eq(enc.stats.evictions, 1);
+	cr_assert(!listed(1));
+	cr_assert_eq(enc.pid[K - 1], 0);
+	cr_assert_eq(enc.pid[0], 115);
 	/*
-	 * 1 -> 101 (1 sleeps): 1 to the front, 101 to the front:
-	 * [101,1,115,114,...,102]: 16 tasks, nothing evicted.
-	 * Label: 101 in the last tuple [1,0] -> K.
+	 * 1 -> 101 (1 sleeps): 1 comes back while all but idle wait, so idle,
+	 * the least recent, goes; then 101 to the front:
+	 * [101,1,115,114,...,102]. Label: 101 in the last tuple [1,0] -> K.
 	 * Runnable 102..115 (14): FIFO = oldest = 102 at slot 15,
 	 * LIFO = newest = 115 at slot 2.
 	 */
 	sw(3000, 1, 101, KORACLE_PS_S, 0);
 	cr_assert_eq(lab, K);
-	cr_assert_eq(enc.stats.evictions, 1);
+	cr_assert_eq(enc.stats.evictions, 2);
 	cr_assert_eq(ft.slot_pid[0], 101);
 	cr_assert_eq(ft.slot_pid[1], 1);
 	for (i = 2; i < K; i++)
@@ -410,10 +430,17 @@ Test(features, list_overflow_evicts_least_recent)
 	cr_assert_eq(ft.slot[2][KORACLE_SF_LIFO], 0);
 	/* 101's wait: 3000 - 1101 = 1899 ns -> bucket 1 (not runnable now) */
 	cr_assert_eq(ft.slot[0][KORACLE_SF_WAIT], 0);
-	/* a new switch-in evicts the least recent again (102) */
-	sw(4000, 101, 200, KORACLE_PS_S, 0);	/* [200,101,1,115..103] */
-	cr_assert_eq(enc.stats.evictions, 2);
-	cr_assert_eq(ft.slot_pid[15], 103);
+	/*
+	 * A new switch-in: 101 (slot 0) and 1 (slot 1) are quiet, the rest
+	 * wait; 1 is the least recent of the two and goes, and 102, the
+	 * oldest waiting task, keeps its place: [200,101,115..102].
+	 */
+	sw(4000, 101, 200, KORACLE_PS_S, 0);
+	cr_assert_eq(enc.stats.evictions, 3);
+	cr_assert(!listed(1));
+	cr_assert_eq(ft.slot_pid[1], 101);
+	cr_assert_eq(ft.slot_pid[15], 102);
+	cr_assert_eq(ft.slot[15][KORACLE_SF_FIFO], 0);
 	cr_assert_eq(ft.ev[KORACLE_EF_IN_SLOT], K);
 }
 
