@@ -257,7 +257,7 @@ static void koracle_kernel_info(struct koracle_enc *enc,
 		koracle_vr_insert(enc, s);
 }
 
-/* Move @pid to slot 0, inserting it (and evicting slot K-1) if absent. */
+/* Move @pid to slot 0, inserting it (evicting another if the list is full). */
 static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
 {
 	int i = koracle_find(enc, pid);
