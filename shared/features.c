@@ -123,13 +123,6 @@ static int koracle_find(const struct koracle_enc *enc, s32 pid)
 	return -1;
 }
 
-/* Index of the highest set bit, 1-based; 0 for 0. */
-#ifdef __KERNEL__
-#define koracle_fls(v)	fls(v)
-#else
-#define koracle_fls(v)	((v) ? 32 - __builtin_clz(v) : 0)
-#endif
-
 /* Index of the lowest set bit of a nonzero mask. */
 #ifdef __KERNEL__
 #define koracle_ctz(v)	__ffs(v)
@@ -275,7 +268,7 @@ static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
 
 			if (enc->idle >= 0)
 				quiet &= ~(1U << enc->idle);
-			i = quiet ? koracle_fls(quiet) - 1 : KORACLE_K - 1;
+			i = quiet ? koracle_fls64(quiet) - 1 : KORACLE_K - 1;
 			enc->stats.evictions++;
 			koracle_run_clear(enc, &enc->slots[enc->idx[i]], i);
 			mask = enc->runmask;
