@@ -207,12 +207,13 @@ static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
 }
 
 /*
- * The group layouts user/quant_blob.c writes: every slot feature (models
- * trained on module-collected traces), or the first four groups alone
- * (ftrace imports carry no vruntime or weight). Strides follow from the
- * vocabularies (first feature slowest).
+ * The slot feature groups the quantizer writes (user/quant_blob.c builds
+ * them from this table): every slot feature (models trained on
+ * module-collected traces), or the first four groups alone (ftrace imports
+ * carry no vruntime or weight). Strides follow from the vocabularies
+ * (first feature slowest).
  */
-static const struct koracle_qgroup koracle_q_layout[KORACLE_Q_HEAD_GROUPS] = {
+const struct koracle_qgroup koracle_q_layout[KORACLE_Q_HEAD_GROUPS] = {
 	{ .nfeat = 4,
 	  .feat = { KORACLE_SF_STATE, KORACLE_SF_WOKEN_BY_CUR,
 		    KORACLE_SF_WOKEN_BY_PREV, KORACLE_SF_MRU },

@@ -174,9 +174,15 @@ static_assert(KORACLE_Q_MAX_CHANNELS <= KORACLE_Q_MAX_HIDDEN,
 extern const s64 koracle_q_zero_row[KORACLE_Q_ZERO_WORDS];
 
 /*
+ * The quantizer's slot groups, in order: what user/quant_blob.c writes,
+ * less the features a model ignores.
+ */
+extern const struct koracle_qgroup koracle_q_layout[KORACLE_Q_HEAD_GROUPS];
+
+/*
  * The groups of @m (parsed) as a count G when they are the first G groups of
- * the quantizer's layout (user/quant_blob.c), whose head then runs with
- * constant feature ids and strides; else 0.
+ * koracle_q_layout, whose head then runs with constant feature ids and
+ * strides; else 0.
  */
 u8 koracle_q_layout_of(const struct koracle_qmodel *m);
 

@@ -158,21 +158,10 @@ static void fold_table(const float *t, const int *vocab, int nf, uint32_t ignore
 }
 
 /*
- * The slot table groups (tcn_q.h): features merged so that each group's
- * table stays small (at most a few hundred rows); ignored features are left
- * out, empty groups dropped.
+ * The slot table groups: koracle_q_layout (shared/tcn_q.c), whose merged
+ * tables stay small (at most a few hundred rows: 256, 289, 24, 64, 68);
+ * ignored features are left out, empty groups dropped.
  */
-static const int slot_groups[][KORACLE_Q_GROUP_FEATS + 1] = {
-	{ KORACLE_SF_STATE, KORACLE_SF_WOKEN_BY_CUR, KORACLE_SF_WOKEN_BY_PREV,
-	  KORACLE_SF_MRU, -1 },				/* 256 rows */
-	{ KORACLE_SF_FIFO, KORACLE_SF_LIFO, -1 },	/* 289 */
-	{ KORACLE_SF_WAIT, -1 },			/* 24 */
-	{ KORACLE_SF_RULES, -1 },			/* 64 */
-	{ KORACLE_SF_VR_RANK, KORACLE_SF_WEIGHT, -1 },	/* 68 */
-};
-_Static_assert(sizeof(slot_groups) / sizeof(slot_groups[0]) <=
-	       KORACLE_Q_HEAD_GROUPS, "the head reads at most this many groups");
-
 struct qgroups {
 	int n;
 	int nfeat[KORACLE_Q_MAX_GROUPS];
@@ -184,12 +173,13 @@ struct qgroups {
 static void make_groups(const struct ko_tcn_config *c, struct qgroups *g)
 {
 	memset(g, 0, sizeof(*g));
-	for (size_t i = 0; i < sizeof(slot_groups) / sizeof(slot_groups[0]); i++) {
+	for (int i = 0; i < KORACLE_Q_HEAD_GROUPS; i++) {
+		const struct koracle_qgroup *lg = &koracle_q_layout[i];
 		int n = 0;
 		long rows = 1;
 
-		for (int k = 0; slot_groups[i][k] >= 0; k++) {
-			int f = slot_groups[i][k];
+		for (int k = 0; k < lg->nfeat; k++) {
+			int f = lg->feat[k];
 
 			if (c->sf_ignore >> f & 1)
 				continue;
