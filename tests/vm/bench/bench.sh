@@ -89,45 +89,68 @@ measure_collect() {
 	ko_rmmod
 }
 
-# hackbench with the module loaded and enabled and the default-size model
-# (/data/d.blob) uploaded, no collection, against the module absent: REPS
-# pairs, the two phases interleaved in alternating order (ABBA...) so drift
-# over the boot (page cache, a busy host) falls on both sides equally. The
-# last model run also gives the in-kernel step cost (debugfs step_ns) and the
-# live top-1 of model and selector: each upload restarts the prediction
-# counters and the step histogram, so they cover exactly that run.
-hackbench_model_run() {
-	ko_insmod
-	koracle upload "$(ko_blob d)" >/dev/null
+# hackbench in three phases: the module absent, loaded and enabled without a
+# model (the encoder, rules and selector on every event: what the model adds
+# to), and with the default-size model (/data/d.blob) uploaded, no
+# collection. REPS runs of each, interleaved in alternating order (ABC
+# CBA ...) so drift over the boot (page cache, a busy host) falls on every
+# phase equally. Each run also counts the context switches it took
+# (/proc/stat ctxt): hackbench's time follows that count, which varies
+# widely from run to run (and with the module's timing), so the time per
+# switch shows the module's own cost apart from the workload's dynamics.
+# The last model run also gives the in-kernel step cost (debugfs step_ns)
+# and the live top-1 of model and selector: each upload restarts the
+# prediction counters and the step histogram, so they cover exactly that run.
+hackbench_phase_run() {
+	case $1 in
+	encoder) ko_insmod ;;
+	model)
+		ko_insmod
+		koracle upload "$(ko_blob d)" >/dev/null
+		;;
+	esac
+	c0=$(ko_ctxt)
 	t=$($HACKBENCH | sed -n 's/^Time: *//p')
+	c1=$(ko_ctxt)
 	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
-	log "model run $1: $t s"
-	echo "$t" >>/tmp/bench-model
-	LIVE_PRED=$(cat "$KO_SYSFS/predictions")
-	LIVE_HITS=$(cat "$KO_SYSFS/hits")
-	LIVE_BASE=$(cat "$KO_SYSFS/baseline_hits")
-	cp /sys/kernel/debug/koracle/step_ns /tmp/bench-step_ns
-	cp /sys/kernel/debug/koracle/switch_ns /tmp/bench-switch_ns
-	ko_rmmod
-}
-
-# The module loaded and enabled without a model: the encoder, rules and
-# selector on every event, the cost the model adds to is this one.
-hackbench_encoder_run() {
-	ko_insmod
-	t=$($HACKBENCH | sed -n 's/^Time: *//p')
-	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
-	log "encoder run $1: $t s"
-	echo "$t" >>/tmp/bench-encoder
-	cp /sys/kernel/debug/koracle/switch_ns /tmp/bench-enc-switch_ns
+	log "$1 run $2: $t s, $((c1 - c0)) context switches"
+	echo "$t $((c1 - c0))" >>"/tmp/bench-$1"
+	[ "$1" != absent ] || return 0
+	if [ "$1" = model ]; then
+		LIVE_PRED=$(cat "$KO_SYSFS/predictions")
+		LIVE_HITS=$(cat "$KO_SYSFS/hits")
+		LIVE_BASE=$(cat "$KO_SYSFS/baseline_hits")
+		cp /sys/kernel/debug/koracle/step_ns /tmp/bench-step_ns
+	fi
+	cp /sys/kernel/debug/koracle/switch_ns "/tmp/bench-$1-switch_ns"
 	ko_rmmod
 }
 
 hackbench_absent_run() {
-	t=$($HACKBENCH | sed -n 's/^Time: *//p')
-	[ -n "$t" ] || { log "hackbench printed no Time: line"; return 1; }
-	log "absent run $1: $t s"
-	echo "$t" >>/tmp/bench-absent
+	hackbench_phase_run absent "$1"
+}
+
+hackbench_encoder_run() {
+	hackbench_phase_run encoder "$1"
+}
+
+hackbench_model_run() {
+	hackbench_phase_run model "$1"
+}
+
+# Median time (s) of phase $1's runs.
+phase_median_s() {
+	cut -d' ' -f1 "/tmp/bench-$1" | ko_median
+}
+
+# Median context switches of phase $1's runs.
+phase_median_ctxt() {
+	cut -d' ' -f2 "/tmp/bench-$1" | ko_median | awk '{ printf "%.0f\n", $1 }'
+}
+
+# Phase $1's time per context switch (us), over all its runs together.
+phase_us_per_switch() {
+	awk '{ t += $1; c += $2 } END { if (c) printf "%.2f\n", t / c * 1e6 }' "/tmp/bench-$1"
 }
 
 measure_model() {
@@ -136,15 +159,21 @@ measure_model() {
 	: >/tmp/bench-absent
 	: >/tmp/bench-encoder
 	ko_interleave "$REPS" hackbench_absent_run hackbench_encoder_run hackbench_model_run
-	MODEL_S=$(ko_median </tmp/bench-model)
-	ABSENT_S=$(ko_median </tmp/bench-absent)
-	ENCODER_S=$(ko_median </tmp/bench-encoder)
+	S_absent=$(phase_median_s absent)
+	S_encoder=$(phase_median_s encoder)
+	S_model=$(phase_median_s model)
+	CTXT_absent=$(phase_median_ctxt absent)
+	CTXT_encoder=$(phase_median_ctxt encoder)
+	CTXT_model=$(phase_median_ctxt model)
+	US_absent=$(phase_us_per_switch absent)
+	US_encoder=$(phase_us_per_switch encoder)
+	US_model=$(phase_us_per_switch model)
 	cat /tmp/bench-step_ns >&2
 	KSTEP_NS=$(ko_kv median_ns </tmp/bench-step_ns) ||
 		{ log "no median_ns line in /sys/kernel/debug/koracle/step_ns"; return 1; }
-	KSWITCH_MODEL_NS=$(ko_kv median_ns </tmp/bench-switch_ns) ||
+	KSWITCH_MODEL_NS=$(ko_kv median_ns </tmp/bench-model-switch_ns) ||
 		{ log "no median_ns line in /sys/kernel/debug/koracle/switch_ns"; return 1; }
-	KSWITCH_ENCODER_NS=$(ko_kv median_ns </tmp/bench-enc-switch_ns) ||
+	KSWITCH_ENCODER_NS=$(ko_kv median_ns </tmp/bench-encoder-switch_ns) ||
 		{ log "no median_ns line in /sys/kernel/debug/koracle/switch_ns"; return 1; }
 	log "model, last run: predictions=$LIVE_PRED hits=$LIVE_HITS baseline_hits=$LIVE_BASE"
 }
@@ -245,11 +274,24 @@ bench_collect_lost() {
 }
 
 bench_hackbench_ratio() {
-	echo "$MODEL_S $ABSENT_S" | awk '{ printf "bench: hackbench_ratio %.3f x\n", $1 / $2 }'
+	echo "$S_model $S_absent" | awk '{ printf "bench: hackbench_ratio %.3f x\n", $1 / $2 }'
 }
 
 bench_encoder_hackbench_ratio() {
-	echo "$ENCODER_S $ABSENT_S" | awk '{ printf "bench: encoder_hackbench_ratio %.3f x\n", $1 / $2 }'
+	echo "$S_encoder $S_absent" | awk '{ printf "bench: encoder_hackbench_ratio %.3f x\n", $1 / $2 }'
+}
+
+# The two factors of the time: how many switches, and the time per switch.
+bench_hackbench_switches() {
+	echo "bench: hackbench_switches_absent $CTXT_absent switches"
+	echo "bench: hackbench_switches_encoder $CTXT_encoder switches"
+	echo "bench: hackbench_switches_model $CTXT_model switches"
+	echo "bench: hackbench_us_per_switch_absent $US_absent us"
+	echo "bench: hackbench_us_per_switch_encoder $US_encoder us"
+	echo "bench: hackbench_us_per_switch_model $US_model us"
+	echo "$US_model $US_encoder $US_absent" | awk '{
+		printf "bench: hackbench_per_switch_ratio %.3f x\n", $1 / $3
+		printf "bench: encoder_hackbench_per_switch_ratio %.3f x\n", $2 / $3 }'
 }
 
 bench_kswitch_ns_median() {
@@ -258,11 +300,11 @@ bench_kswitch_ns_median() {
 }
 
 bench_hackbench_model_s() {
-	echo "bench: hackbench_model_s $MODEL_S s"
+	echo "bench: hackbench_model_s $S_model s"
 }
 
 bench_hackbench_absent_s() {
-	echo "bench: hackbench_absent_s $ABSENT_S s"
+	echo "bench: hackbench_absent_s $S_absent s"
 }
 
 bench_kstep_ns_median() {
@@ -290,7 +332,7 @@ MEASURES="measure_base measure_loaded measure_collect measure_model measure_live
 measure_memory"
 FIGURES="bench_probe_hackbench_ratio bench_hackbench_base_s bench_hackbench_collect_s
 bench_collect_events_per_s bench_collect_lost bench_loaded_hackbench_ratio
-bench_hackbench_loaded_s bench_hackbench_ratio bench_encoder_hackbench_ratio
+bench_hackbench_loaded_s bench_hackbench_ratio bench_encoder_hackbench_ratio bench_hackbench_switches
 bench_hackbench_model_s bench_hackbench_absent_s bench_kstep_ns_median bench_kswitch_ns_median bench_live_model_top1 bench_live_selector_top1
 bench_live_workloads bench_module_memory_kib"
 

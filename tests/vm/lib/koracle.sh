@@ -124,6 +124,11 @@ ko_now() {
 	cut -d' ' -f1 /proc/uptime
 }
 
+# Context switches on all CPUs since boot (/proc/stat ctxt).
+ko_ctxt() {
+	awk '$1 == "ctxt" { print $2 }' /proc/stat
+}
+
 # Median of the numbers on stdin, one per line; fails on no input.
 ko_median() {
 	sort -n | awk '{ v[NR] = $1 } END {
