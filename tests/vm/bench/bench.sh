@@ -117,9 +117,8 @@ hackbench_phase_run() {
 	echo "$t $((c1 - c0))" >>"/tmp/bench-$1"
 	[ "$1" != absent ] || return 0
 	if [ "$1" = model ]; then
-		LIVE_PRED=$(cat "$KO_SYSFS/predictions")
-		LIVE_HITS=$(cat "$KO_SYSFS/hits")
-		LIVE_BASE=$(cat "$KO_SYSFS/baseline_hits")
+		ko_read_counts
+		LIVE_PRED=$KO_PRED LIVE_HITS=$KO_HITS LIVE_BASE=$KO_BASE
 		cp /sys/kernel/debug/koracle/step_ns /tmp/bench-step_ns
 	fi
 	cp /sys/kernel/debug/koracle/switch_ns "/tmp/bench-$1-switch_ns"
@@ -190,10 +189,11 @@ gzip-pipe sh /tests/bench/workload.sh gzip 8"
 measure_live_workloads() {
 	ko_insmod
 	LIVE_LINES=$(echo "$LIVE_WORKLOADS" | while read -r name cmd; do
+		echo 1 >"$KO_SYSFS/enabled"
 		koracle upload "$(ko_blob d)" >/dev/null
 		$cmd >/dev/null 2>&1 || { log "workload $name failed"; exit 1; }
-		p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits")
-		b=$(cat "$KO_SYSFS/baseline_hits") k=$(cat "$KO_SYSFS/published_hits")
+		ko_read_counts
+		p=$KO_PRED k=$KO_PUB h=$KO_HITS b=$KO_BASE
 		log "$name: predictions=$p published_hits=$k hits=$h baseline_hits=$b"
 		echo "bench: live_koracle_top1_$name $(ko_ratio "$k" "$p") fraction"
 		echo "bench: live_model_top1_$name $(ko_ratio "$h" "$p") fraction"

@@ -73,8 +73,8 @@ for name in "$@"; do
 	load_model
 	rc=0
 	demo_collect "$name" "$dir/live-$name" || rc=$?
-	k=$(cat "$KO_SYSFS/published_hits")
-	p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits") b=$(cat "$KO_SYSFS/baseline_hits")
+	ko_read_counts
+	p=$KO_PRED k=$KO_PUB h=$KO_HITS b=$KO_BASE
 	ko_rmmod
 	[ $rc -eq 0 ] || exit 1
 	[ "$p" -gt 0 ] || { log "$name: the kernel scored no prediction"; exit 1; }

@@ -129,6 +129,19 @@ ko_ctxt() {
 	awk '$1 == "ctxt" { print $2 }' /proc/stat
 }
 
+# The module's prediction counters, read as one snapshot into KO_PRED,
+# KO_PUB (published_hits), KO_HITS and KO_BASE (baseline_hits). Detaching
+# the probes first (enabled=0 keeps the counters) freezes them: read one by
+# one while enabled, switches scored between the reads would count in a
+# later counter but not an earlier one (hits > predictions on short runs).
+ko_read_counts() {
+	echo 0 >"$KO_SYSFS/enabled"
+	KO_PRED=$(cat "$KO_SYSFS/predictions")
+	KO_PUB=$(cat "$KO_SYSFS/published_hits")
+	KO_HITS=$(cat "$KO_SYSFS/hits")
+	KO_BASE=$(cat "$KO_SYSFS/baseline_hits")
+}
+
 # Median of the numbers on stdin, one per line; fails on no input.
 ko_median() {
 	sort -n | awk '{ v[NR] = $1 } END {
