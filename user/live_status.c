@@ -76,9 +76,7 @@ static int live_read_cpu(struct ko_live_cpu *c, unsigned int cpu, char err[KO_ER
 	ret = ko_sysfs_read(LIVE_REL("next_comm"), c->comm, sizeof(c->comm));
 	if (ret)
 		goto err;
-	ret = ko_sysfs_read_u64(LIVE_REL("predictions"), &c->predictions);
-	if (ret)
-		goto err;
+	/* The hits before predictions: see ko_live_snapshot(). */
 	ret = ko_sysfs_read_u64(LIVE_REL("hits"), &c->hits);
 	if (ret)
 		goto err;
@@ -86,6 +84,9 @@ static int live_read_cpu(struct ko_live_cpu *c, unsigned int cpu, char err[KO_ER
 	if (ret)
 		goto err;
 	ret = ko_sysfs_read_u64(LIVE_REL("published_hits"), &c->published_hits);
+	if (ret)
+		goto err;
+	ret = ko_sysfs_read_u64(LIVE_REL("predictions"), &c->predictions);
 	if (ret)
 		goto err;
 #undef LIVE_REL
@@ -109,10 +110,15 @@ int ko_live_snapshot(struct ko_live_snap *s, char err[KO_ERR_LEN])
 		live_read_error("model_info", ret, err);
 		return -1;
 	}
+	/*
+	 * The counters only grow and the kernel counts a switch's prediction
+	 * before its hits, so reading the hits first and predictions last
+	 * keeps every hit count <= predictions while switches go on.
+	 */
 	if (live_u64("enabled", &s->enabled, err) ||
-	    live_u64("predictions", &s->predictions, err) ||
 	    live_u64("hits", &s->hits, err) || live_u64("baseline_hits", &s->baseline_hits, err) ||
-	    live_u64("published_hits", &s->published_hits, err))
+	    live_u64("published_hits", &s->published_hits, err) ||
+	    live_u64("predictions", &s->predictions, err))
 		return -1;
 	ret = ko_sysfs_cpus(s->ids, KO_SYSFS_MAX_CPUS, &s->ncpus);
 	if (ret) {
