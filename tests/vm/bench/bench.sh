@@ -281,6 +281,16 @@ bench_encoder_hackbench_ratio() {
 	echo "$S_encoder $S_absent" | awk '{ printf "bench: encoder_hackbench_ratio %.3f x\n", $1 / $2 }'
 }
 
+# The spread within this boot: the ratio of each rep's model run to the
+# same rep's absent run (neighbours in time), lowest and highest.
+bench_hackbench_ratio_reps() {
+	paste -d' ' /tmp/bench-model /tmp/bench-absent | awk '{
+		r = $1 / $3
+		if (NR == 1 || r < lo) lo = r
+		if (NR == 1 || r > hi) hi = r }
+		END { printf "bench: hackbench_ratio_rep_min %.3f x\nbench: hackbench_ratio_rep_max %.3f x\n", lo, hi }'
+}
+
 # The two factors of the time: how many switches, and the time per switch.
 bench_hackbench_switches() {
 	echo "bench: hackbench_switches_absent $CTXT_absent switches"
@@ -332,7 +342,8 @@ MEASURES="measure_base measure_loaded measure_collect measure_model measure_live
 measure_memory"
 FIGURES="bench_probe_hackbench_ratio bench_hackbench_base_s bench_hackbench_collect_s
 bench_collect_events_per_s bench_collect_lost bench_loaded_hackbench_ratio
-bench_hackbench_loaded_s bench_hackbench_ratio bench_encoder_hackbench_ratio bench_hackbench_switches
+bench_hackbench_loaded_s bench_hackbench_ratio bench_hackbench_ratio_reps bench_encoder_hackbench_ratio
+bench_hackbench_switches
 bench_hackbench_model_s bench_hackbench_absent_s bench_kstep_ns_median bench_kswitch_ns_median bench_live_model_top1 bench_live_selector_top1
 bench_live_workloads bench_module_memory_kib"
 
