@@ -111,9 +111,10 @@ int ko_live_snapshot(struct ko_live_snap *s, char err[KO_ERR_LEN])
 		return -1;
 	}
 	/*
-	 * The counters only grow and the kernel counts a switch's prediction
-	 * before its hits, so reading the hits first and predictions last
-	 * keeps every hit count <= predictions while switches go on.
+	 * Between uploads (each restarts them) the counters only grow and the
+	 * kernel counts a switch's prediction before its hits, so reading the
+	 * hits first and predictions last keeps every hit count <=
+	 * predictions while switches go on.
 	 */
 	if (live_u64("enabled", &s->enabled, err) ||
 	    live_u64("hits", &s->hits, err) || live_u64("baseline_hits", &s->baseline_hits, err) ||
