@@ -75,8 +75,11 @@ vm_status=0
 	</dev/null >"$console" 2>&1 || vm_status=$?
 elapsed=$(( $(date +%s) - start ))
 
-# Serial lines end in CRLF.
+# Serial lines end in CRLF; kernel records cut into userspace lines (the
+# markers below among them) are moved onto lines of their own.
 sed -i 's/\r$//' "$verdict" "$kernlog" "$console"
+"$top/scripts/console-unsplice.sh" <"$console" >"$console.tmp"
+mv "$console.tmp" "$console"
 
 passed=0 failed=0
 for t in "${tests[@]}"; do
