@@ -37,9 +37,11 @@ check_phase() {
 	c=0
 	while [ $c -lt "$ncpus" ]; do
 		d=$KO_SYSFS/cpu$c
-		# published_hits first: it may only grow until predictions is read
-		pub=$(cat "$d/published_hits")
-		p=$(cat "$d/predictions") h=$(cat "$d/hits") bh=$(cat "$d/baseline_hits")
+		# The hit counters first, predictions last (as koracle status
+		# reads them): the probes still run, and a hit counted after
+		# predictions was read could exceed it.
+		pub=$(cat "$d/published_hits") h=$(cat "$d/hits") bh=$(cat "$d/baseline_hits")
+		p=$(cat "$d/predictions")
 		pids=$(awk -v c=$c '$1 == c { print $2 }' "/tmp/samples-$1" | sort -u | wc -l)
 		hb=$(awk -v c=$c '$1 == c && $3 == "hackbench"' "/tmp/samples-$1" | wc -l)
 		ko_log "$1: cpu$c predictions=$p published_hits=$pub hits=$h baseline_hits=$bh distinct_next_pids=$pids hackbench_samples=$hb"
@@ -92,8 +94,8 @@ while [ $c -lt "$ncpus" ]; do
 	c=$((c + 1))
 done
 grep -q '^collecting 0$' /tmp/status.out || ko_fail "status does not say collecting 0"
-pub=$(cat "$KO_SYSFS/published_hits")
-p=$(cat "$KO_SYSFS/predictions") h=$(cat "$KO_SYSFS/hits") bh=$(cat "$KO_SYSFS/baseline_hits")
+pub=$(cat "$KO_SYSFS/published_hits") h=$(cat "$KO_SYSFS/hits") bh=$(cat "$KO_SYSFS/baseline_hits")
+p=$(cat "$KO_SYSFS/predictions")
 
 out=$(ko_rmmod) || ko_fail "rmmod failed: $out"
 ko_check_kmsg
