@@ -37,11 +37,8 @@ check_phase() {
 	c=0
 	while [ $c -lt "$ncpus" ]; do
 		d=$KO_SYSFS/cpu$c
-		# The hit counters first, predictions last (as koracle status
-		# reads them): the probes still run, and a hit counted after
-		# predictions was read could exceed it.
-		pub=$(cat "$d/published_hits") h=$(cat "$d/hits") bh=$(cat "$d/baseline_hits")
-		p=$(cat "$d/predictions")
+		ko_counts "$d"
+		p=$KO_PRED pub=$KO_PUB h=$KO_HITS bh=$KO_BASE
 		pids=$(awk -v c=$c '$1 == c { print $2 }' "/tmp/samples-$1" | sort -u | wc -l)
 		hb=$(awk -v c=$c '$1 == c && $3 == "hackbench"' "/tmp/samples-$1" | wc -l)
 		ko_log "$1: cpu$c predictions=$p published_hits=$pub hits=$h baseline_hits=$bh distinct_next_pids=$pids hackbench_samples=$hb"
@@ -94,8 +91,8 @@ while [ $c -lt "$ncpus" ]; do
 	c=$((c + 1))
 done
 grep -q '^collecting 0$' /tmp/status.out || ko_fail "status does not say collecting 0"
-pub=$(cat "$KO_SYSFS/published_hits") h=$(cat "$KO_SYSFS/hits") bh=$(cat "$KO_SYSFS/baseline_hits")
-p=$(cat "$KO_SYSFS/predictions")
+ko_counts "$KO_SYSFS"
+p=$KO_PRED pub=$KO_PUB h=$KO_HITS bh=$KO_BASE
 
 out=$(ko_rmmod) || ko_fail "rmmod failed: $out"
 ko_check_kmsg

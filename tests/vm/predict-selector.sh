@@ -43,9 +43,8 @@ tp=0 tb=0
 c=0
 while [ $c -lt "$ncpus" ]; do
 	d=$KO_SYSFS/cpu$c
-	# published_hits first: it may only grow until predictions is read
-	pub=$(cat "$d/published_hits")
-	p=$(cat "$d/predictions") h=$(cat "$d/hits") b=$(cat "$d/baseline_hits")
+	ko_counts "$d"
+	p=$KO_PRED pub=$KO_PUB h=$KO_HITS b=$KO_BASE
 	ko_log "cpu$c predictions=$p published_hits=$pub baseline_hits=$b hits=$h next_pid=$(cat "$d/next_pid") next_comm=$(cat "$d/next_comm")"
 	ko_expect "$p" -gt 100 "cpu$c predictions"
 	ko_expect "$b" -gt 0 "cpu$c baseline_hits"
@@ -82,7 +81,8 @@ while [ $c -lt "$ncpus" ]; do
 	d=$KO_SYSFS/cpu$c
 	[ "$(cat "$d/next_pid")" = -1 ] ||
 		ko_fail "cpu$c still predicts $(cat "$d/next_pid") while disabled"
-	p=$(cat "$d/predictions") b=$(cat "$d/baseline_hits") pub=$(cat "$d/published_hits")
+	ko_counts "$d"
+	p=$KO_PRED b=$KO_BASE pub=$KO_PUB
 	ko_log "disabled: cpu$c predictions=$p published_hits=$pub baseline_hits=$b"
 	ko_expect "$pub" -eq "$b" "disabled, no model: cpu$c published_hits vs baseline_hits"
 	ko_expect "$pub" -gt 0 "cpu$c published_hits"

@@ -129,17 +129,25 @@ ko_ctxt() {
 	awk '$1 == "ctxt" { print $2 }' /proc/stat
 }
 
-# The module's prediction counters, read as one snapshot into KO_PRED,
-# KO_PUB (published_hits), KO_HITS and KO_BASE (baseline_hits). Detaching
-# the probes first (enabled=0 keeps the counters) freezes them: read one by
-# one while enabled, switches scored between the reads would count in a
-# later counter but not an earlier one (hits > predictions on short runs).
+# The prediction counters of DIR ($KO_SYSFS or one of its cpuN) into KO_PUB
+# (published_hits), KO_HITS, KO_BASE (baseline_hits) and KO_PRED
+# (predictions). The probes may still run: the hit counters are read first,
+# predictions last (as koracle status reads them), so a switch scored
+# between the reads can raise predictions but never lift a hit counter
+# above it. Each counter only grows between uploads.
+ko_counts() {
+	KO_PUB=$(cat "$1/published_hits")
+	KO_HITS=$(cat "$1/hits")
+	KO_BASE=$(cat "$1/baseline_hits")
+	KO_PRED=$(cat "$1/predictions")
+}
+
+# The module's totals as one frozen snapshot (ko_counts): detaching the
+# probes first (enabled=0 keeps the counters) stops them changing at all,
+# so hits and predictions count exactly the same switches.
 ko_read_counts() {
 	echo 0 >"$KO_SYSFS/enabled"
-	KO_PRED=$(cat "$KO_SYSFS/predictions")
-	KO_PUB=$(cat "$KO_SYSFS/published_hits")
-	KO_HITS=$(cat "$KO_SYSFS/hits")
-	KO_BASE=$(cat "$KO_SYSFS/baseline_hits")
+	ko_counts "$KO_SYSFS"
 }
 
 # Median of the numbers on stdin, one per line; fails on no input.
