@@ -77,8 +77,8 @@ elapsed=$(( $(date +%s) - start ))
 
 # Serial lines end in CRLF; kernel records cut into userspace lines (the
 # markers below among them) are moved onto lines of their own.
-sed -i 's/\r$//' "$verdict" "$kernlog" "$console"
-"$top/scripts/console-unsplice.sh" <"$console" >"$console.tmp"
+sed -i 's/\r$//' "$verdict" "$kernlog"
+sed 's/\r$//' "$console" | "$top/scripts/console-unsplice.sh" >"$console.tmp"
 mv "$console.tmp" "$console"
 
 passed=0 failed=0
