@@ -54,6 +54,12 @@ typedef int64_t s64;
 #ifndef __aligned
 #define __aligned(x) __attribute__((aligned(x)))
 #endif
+#ifndef noinline
+#define noinline __attribute__((__noinline__))
+#endif
+#ifndef __cold
+#define __cold __attribute__((__cold__))
+#endif
 #define koracle_le16(x) ((__le16)htole16(x))
 #define koracle_le32(x) ((__le32)htole32(x))
 #define koracle_le64(x) ((__le64)htole64(x))

@@ -296,19 +296,20 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 	}
 }
 
-static void koracle_qslots(const struct koracle_qmodel *m,
-			   const struct koracle_feat *f, const s64 *hz,
-			   struct koracle_qbest *b)
+/*
+ * Head widths other than the default's: out of line and cold, so that the
+ * scheduler's hot text holds the default shape's code alone (see
+ * koracle_qadvance_other()).
+ */
+static noinline __cold void koracle_qslots_other(const struct koracle_qmodel *m,
+						 const struct koracle_feat *f,
+						 const s64 *hz,
+						 struct koracle_qbest *b)
 {
 	const struct koracle_qgroup *own = m->group;
 	const int all = KORACLE_Q_HEAD_GROUPS;
 
-	/* the default width in the quantizer's layouts; else generic */
-	if (m->hidden == 4 && m->layout == 4)
-		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b);
-	else if (m->hidden == 4 && m->layout == 5)
-		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b);
-	else if (m->hidden == 4)
+	if (m->hidden == 4)
 		koracle_qslots_body(m, own, all, f, hz, 2, b);
 	else if (m->hidden == 8)
 		koracle_qslots_body(m, own, all, f, hz, 4, b);
@@ -316,6 +317,19 @@ static void koracle_qslots(const struct koracle_qmodel *m,
 		koracle_qslots_body(m, own, all, f, hz, 8, b);
 	else
 		koracle_qslots_body(m, own, all, f, hz, m->hidden / 2, b);
+}
+
+static void koracle_qslots(const struct koracle_qmodel *m,
+			   const struct koracle_feat *f, const s64 *hz,
+			   struct koracle_qbest *b)
+{
+	/* the default width in the quantizer's layouts; else out of line */
+	if (m->hidden == 4 && m->layout == 4)
+		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b);
+	else if (m->hidden == 4 && m->layout == 5)
+		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b);
+	else
+		koracle_qslots_other(m, f, hz, b);
 }
 
 /* The advance at widths C, H and taps k (constants where expanded). */
@@ -380,20 +394,36 @@ static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m
 	}
 }
 
-void koracle_qadvance(const struct koracle_qmodel *m, void *state,
-		      const u8 ev[KORACLE_EF_COUNT])
+/*
+ * Shapes other than the default (C = 4, H = 4, k = 2): one call away and
+ * cold, in the object's .text.unlikely. Every expansion is several KB of
+ * unrolled code; inline they spread the default's few hundred bytes over
+ * ten pages of text, and a probe pays for each page it touches (a TLB
+ * refill after a process switch: about 0.3 us apiece under TCG,
+ * docs/results.md).
+ */
+static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *m,
+						   void *state,
+						   const u8 ev[KORACLE_EF_COUNT])
 {
 	int C = m->channels, H = m->hidden, k = m->kernel;
 
-	/* the default shape and its neighbours, all constants; else generic */
-	if (k == 2 && C == 4 && H == 4)
-		koracle_qadvance_body(m, state, ev, 4, 4, 2);
-	else if (k == 2 && C == 8 && H == 4)
+	/* the default's neighbours, all constants; else generic */
+	if (k == 2 && C == 8 && H == 4)
 		koracle_qadvance_body(m, state, ev, 8, 4, 2);
 	else if (k == 2 && C == 8 && H == 8)
 		koracle_qadvance_body(m, state, ev, 8, 8, 2);
 	else
 		koracle_qadvance_body(m, state, ev, C, H, k);
+}
+
+void koracle_qadvance(const struct koracle_qmodel *m, void *state,
+		      const u8 ev[KORACLE_EF_COUNT])
+{
+	if (m->kernel == 2 && m->channels == 4 && m->hidden == 4)
+		koracle_qadvance_body(m, state, ev, 4, 4, 2);
+	else
+		koracle_qadvance_other(m, state, ev);
 }
 
 u8 koracle_qscore(const struct koracle_qmodel *m, const void *state,
