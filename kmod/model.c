@@ -12,17 +12,18 @@
  * write must come through the same file and continue exactly where the
  * previous one ended. While one file's upload is under way, any other
  * writer gets -EBUSY. Once the header's total_size is known it bounds the
- * upload; when that many bytes have arrived the blob is copied to an
- * allocation of its own size, checked by koracle_blob_parse() (every field
- * against hard bounds, the CRC, the section table), and only then the
- * per-CPU streaming states are allocated. Any failure returns -EINVAL from
- * the write that completed the blob and logs one line naming the failed
- * check; the running model is untouched. sysfs tells no one when a file is
- * closed, so the staging holds a reference to its file: when that is the
- * last one, the opener has closed it short of total_size (a truncated blob,
- * a writer that went away) and the upload is abandoned. It installs nothing
- * (the CLI checks model_info's CRC after); its buffer is freed by the next
- * writer or, at the latest, KORACLE_STAGE_CHECK_MS after its last piece.
+ * upload; when that many bytes have arrived the blob is checked by
+ * koracle_blob_parse() (every field against hard bounds, the CRC, the
+ * section table), and only then the model object is allocated: the parsed
+ * struct, a copy of the blob and the per-CPU streaming states in one piece.
+ * Any failure returns -EINVAL from the write that completed the blob and
+ * logs one line naming the failed check; the running model is untouched.
+ * sysfs tells no one when a file is closed, so the staging holds a
+ * reference to its file: when that is the last one, the opener has closed
+ * it short of total_size (a truncated blob, a writer that went away) and
+ * the upload is abandoned. It installs nothing (the CLI checks
+ * model_info's CRC after); its buffer is freed by the next writer or, at
+ * the latest, KORACLE_STAGE_CHECK_MS after its last piece.
  *
  * Publication. The model object (blob copy, the parsed struct koracle_qmodel
  * pointing into it, one zeroed streaming state per possible CPU) is complete
@@ -50,6 +51,7 @@
 #include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
@@ -60,6 +62,11 @@
 #include "blob.h"
 #include "tcn_q.h"
 
+/*
+ * One allocation: this struct, then the blob copy, then the CPUs' states, so
+ * that a step, which reads all three, touches as few pages as it can (each
+ * costs a TLB refill after a process switch).
+ */
 struct koracle_model {
 	struct koracle_qmodel q;	/* validated; points into @blob */
 	void *blob;			/* private copy, @size bytes */
@@ -116,51 +123,50 @@ void koracle_model_reset_state(unsigned int cpu)
 
 static void koracle_model_free(struct koracle_model *m)
 {
-	if (!m)
-		return;
-	kvfree(m->states);
-	kvfree(m->blob);
-	kfree(m);
+	kvfree(m);
 }
 
 /* Build a model from the @len bytes at @data; NULL and *ret on failure. */
 static struct koracle_model *koracle_model_build(const u8 *data, size_t len,
 						 int *ret)
 {
+	struct koracle_qmodel q;
 	struct koracle_model *m;
+	size_t blob_off, states_off, stride;
 	const char *why = NULL;
 	unsigned int cpu;
-	size_t state;
 
-	*ret = -ENOMEM;
-	m = kzalloc(sizeof(*m), GFP_KERNEL);
-	if (!m)
-		return NULL;
-	m->blob = kvmalloc(len, GFP_KERNEL);
-	if (!m->blob)
-		goto err_free;
-	memcpy(m->blob, data, len);
-	m->size = len;
-
-	if (koracle_blob_parse(m->blob, len, &m->q, &why)) {
+	/* the states' size comes from the parsed blob, so parse it first */
+	if (koracle_blob_parse(data, len, &q, &why)) {
 		pr_warn("model upload refused: %s\n", why ?: "invalid blob");
 		*ret = -EINVAL;
-		goto err_free;
+		return NULL;
 	}
-	state = koracle_qstate_size(&m->q);
-	m->stride = ALIGN(max_t(size_t, state, 1), SMP_CACHE_BYTES);
-	m->states = kvzalloc(array_size(nr_cpu_ids, m->stride), GFP_KERNEL);
-	if (!m->states)
-		goto err_free;
+	stride = ALIGN(max_t(size_t, koracle_qstate_size(&q), 1),
+		       SMP_CACHE_BYTES);
+	blob_off = ALIGN(sizeof(*m), KORACLE_BLOB_ALIGN);
+	states_off = ALIGN(blob_off + len, SMP_CACHE_BYTES);
+	*ret = -ENOMEM;
+	m = kvzalloc(size_add(states_off, array_size(nr_cpu_ids, stride)),
+		     GFP_KERNEL);
+	if (!m)
+		return NULL;
+	m->blob = (u8 *)m + blob_off;
+	memcpy(m->blob, data, len);
+	m->size = len;
+	m->stride = stride;
+	m->states = (u8 *)m + states_off;
+	/* the model points into its own copy: parse that (the same bytes) */
+	if (WARN_ON_ONCE(koracle_blob_parse(m->blob, len, &m->q, &why))) {
+		*ret = -EINVAL;
+		koracle_model_free(m);
+		return NULL;
+	}
 	for_each_possible_cpu(cpu)
 		koracle_qstate_reset(&m->q, koracle_model_state(m, cpu));
 	m->loaded = ktime_get_real_seconds();
 	*ret = 0;
 	return m;
-
-err_free:
-	koracle_model_free(m);
-	return NULL;
 }
 
 /* Publish @m (never NULL); the old model goes after a grace period. */
