@@ -179,12 +179,16 @@ struct koracle_enc {
 	s32 last_prev;		/* task the last switch took off, -1 unknown */
 	u64 last_switch_ns;	/* ts of the previous switch, 0 unknown */
 	u32 run_seq;		/* runnable transitions so far (wraps) */
-	struct koracle_rules rules;
 	struct koracle_feat point;	/* the point of the coming switch
 					 * (lead: taken at the last switch;
 					 * current: filled at the switch)
 					 */
 	struct koracle_enc_stats stats;
+	/*
+	 * Last, for its Markov table (4 KB, one entry read per switch): what
+	 * every event touches stays on the first page.
+	 */
+	struct koracle_rules rules;
 };
 
 void koracle_enc_init(struct koracle_enc *enc, enum koracle_horizon horizon);

@@ -45,11 +45,11 @@ struct koracle_pred_counts {
 };
 
 struct koracle_predictor {
-	struct koracle_enc enc;
 	struct koracle_gate gate;	/* model vs selector */
 	struct koracle_pred_counts n;
 	u8 label;		/* class of the last switch in its point */
 	u8 point;		/* the last switch closed a point */
+	struct koracle_enc enc;		/* last: its rule tables end it */
 };
 
 /* A fresh list, gate and model context; the counters stay. */
