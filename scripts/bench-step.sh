@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The step (and the shared code it calls) with kernel flags, the rest normal.
 cc $KFLAGS -Wall -Wextra -Werror -iquote "$top/shared" -c "$top/shared/tcn_q.c" -o "$tmp/tcn_q.o"
 cc -c "$top/tests/bench/thunks.S" -o "$tmp/thunks.o"
-user=(shared/blob.c shared/features.c shared/rules.c user/replay.c user/trace_io.c)
+user=(shared/blob.c shared/features.c shared/feature_vocab.c shared/rules.c user/replay.c user/trace_io.c)
 objs=("$tmp/tcn_q.o" "$tmp/thunks.o")
 for f in "${user[@]}"; do
 	o="$tmp/$(basename "$f" .c).o"
