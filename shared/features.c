@@ -183,7 +183,7 @@ static void koracle_set_runnable(struct koracle_enc *enc,
 	s->waker = waker;
 	s->fifo = enc->nrun++;
 	enc->runmask |= 1;
-	if (s->has_vr)
+	if (s->has_vr && !enc->no_vr)
 		koracle_vr_insert(enc, s);
 }
 
@@ -211,8 +211,24 @@ static void koracle_kernel_info(struct koracle_enc *enc,
 	s->vruntime = ev->vruntime;
 	s->wclass = koracle_weight_class(ev->weight);
 	s->has_vr = 1;
-	if (s->runnable)
+	if (s->runnable && !enc->no_vr)
 		koracle_vr_insert(enc, s);
+}
+
+void koracle_enc_keep_vr_ranks(struct koracle_enc *enc, bool keep)
+{
+	struct koracle_slot *s;
+	u32 m;
+
+	enc->no_vr = !keep;
+	for (m = enc->runmask; m; m &= m - 1)
+		koracle_runnable_at(enc, m)->vr_rank = KORACLE_K;
+	/* rank them one by one, as they would have been kept */
+	for (m = keep ? enc->runmask : 0; m; m &= m - 1) {
+		s = koracle_runnable_at(enc, m);
+		if (s->has_vr)
+			koracle_vr_insert(enc, s);
+	}
 }
 
 /* Move @pid to slot 0, inserting it (evicting another if the list is full). */

@@ -35,9 +35,10 @@
  * the MRU order is a 16-byte index array beside the pids, so a touch moves
  * at most 60 + 15 bytes. The FIFO and vruntime ranks among the runnable
  * slots are kept incrementally as slots become runnable or stop being
- * runnable, so a snapshot only copies them. Pure computation: fixed-size
- * state, no allocation, no floats, no libc; the module runs exactly this
- * code under the CPU's stream lock.
+ * runnable, so a snapshot only copies them (the vruntime ranks only while
+ * something reads them: koracle_enc_keep_vr_ranks()). Pure computation:
+ * fixed-size state, no allocation, no floats, no libc; the module runs
+ * exactly this code under the CPU's stream lock.
  */
 #ifndef KORACLE_FEATURES_H
 #define KORACLE_FEATURES_H
@@ -174,6 +175,7 @@ struct koracle_enc {
 	u8 horizon;		/* enum koracle_horizon */
 	u8 have_prev;		/* @evf holds the previous switch's features */
 	u8 no_comm;		/* leave EF_COMM 0: no model reads it */
+	u8 no_vr;		/* rank no vruntimes (all K): none is read */
 	u8 evf[KORACLE_EF_COUNT];	/* per-event features of the last switch */
 	s32 cur_pid;		/* task now running, -1 unknown */
 	s32 last_prev;		/* task the last switch took off, -1 unknown */
@@ -202,6 +204,16 @@ void koracle_enc_init(struct koracle_enc *enc, enum koracle_horizon horizon);
  */
 bool koracle_enc_event(struct koracle_enc *enc, const struct koracle_event *ev,
 		       u8 *label);
+
+/*
+ * Keep the vruntime ranks (SF_VR_RANK) or not. Only a model trained on
+ * module-collected traces reads them, and each kernel event that changes
+ * what waits costs one or two O(nrun) passes to keep them. Not kept, every
+ * slot is unranked (K); kept again, they are ranked afresh from the slots'
+ * vruntimes (O(K^2), once), so every point after is what an encoder that
+ * always kept them would emit. An encoder starts keeping them.
+ */
+void koracle_enc_keep_vr_ranks(struct koracle_enc *enc, bool keep);
 
 /*
  * The point as it stands at @now_ns (ns, the stream's clock) into @out,

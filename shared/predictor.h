@@ -58,8 +58,9 @@ void koracle_predictor_zero(struct koracle_predictor *p);
 
 /*
  * Encoder part of an event, for model @m (may be NULL); true at a SWITCH
- * (the model part must follow). The comm hash, a loop over the name, is
- * only computed for a model that reads it.
+ * (the model part must follow). The comm hash, a loop over the name, and
+ * the vruntime ranks, O(nrun) per change of what waits, are only kept for
+ * a model that reads them.
  */
 bool koracle_predictor_encode(struct koracle_predictor *p,
 			      const struct koracle_qmodel *m,

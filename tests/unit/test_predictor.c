@@ -144,3 +144,63 @@ Test(predictor, equals_the_replay_with_a_model_that_reads_the_comm)
 {
 	check_against_replay(true);
 }
+
+/* CPU 0's vruntime rank of @pid in @p's list, or -1 if not listed. */
+static int vr_rank_of(const struct koracle_predictor *p, s32 pid)
+{
+	int i;
+
+	for (i = 0; i < p->enc.nocc; i++)
+		if (p->enc.pid[i] == pid)
+			return p->enc.slots[p->enc.idx[i]].vr_rank;
+	return -1;
+}
+
+/* A kernel wakeup of @pid onto CPU 0 with vruntime @vr. */
+static void wake_kernel(struct koracle_predictor *p,
+			const struct koracle_qmodel *m, s32 pid, u64 vr)
+{
+	struct koracle_event ev = {
+		.type = KORACLE_EV_WAKEUP, .ts_ns = 1000 + vr,
+		.prev_pid = 1, .next_pid = pid, .dest_cpu = 0,
+		.flags = KORACLE_RF_KERNEL, .vruntime = vr, .weight = 1024,
+	};
+
+	cr_assert_not(koracle_predictor_encode(p, m, &ev));
+}
+
+/*
+ * The vruntime ranks are kept only for a model that reads them: without a
+ * model, or with one that ignores SF_VR_RANK, every slot is unranked; once
+ * a model that reads them is loaded, the next event ranks the waiting
+ * tasks by vruntime. The encoder (predictor_encode reads no more of the
+ * model than its ignore masks) decides from the model it is given.
+ */
+Test(predictor, keeps_vruntime_ranks_only_for_a_model_that_reads_them)
+{
+	static struct koracle_predictor p;
+	struct koracle_qmodel reads = { 0 }, ignores = { 0 };
+
+	ignores.sf_ignore = 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT;
+	koracle_predictor_init(&p);
+	wake_kernel(&p, NULL, 5, 3000);
+	wake_kernel(&p, NULL, 6, 1000);
+	cr_assert(p.enc.no_vr);
+	cr_assert_eq(vr_rank_of(&p, 5), KORACLE_K);
+	cr_assert_eq(vr_rank_of(&p, 6), KORACLE_K);
+	wake_kernel(&p, &reads, 7, 2000);
+	cr_assert_not(p.enc.no_vr);
+	cr_assert_eq(vr_rank_of(&p, 6), 0);
+	cr_assert_eq(vr_rank_of(&p, 7), 1);
+	cr_assert_eq(vr_rank_of(&p, 5), 2);
+	wake_kernel(&p, &ignores, 8, 500);
+	cr_assert(p.enc.no_vr);
+	cr_assert_eq(vr_rank_of(&p, 8), KORACLE_K);
+	cr_assert_eq(vr_rank_of(&p, 6), KORACLE_K);
+	wake_kernel(&p, &reads, 9, 2500);
+	cr_assert_eq(vr_rank_of(&p, 8), 0);
+	cr_assert_eq(vr_rank_of(&p, 6), 1);
+	cr_assert_eq(vr_rank_of(&p, 7), 2);
+	cr_assert_eq(vr_rank_of(&p, 9), 3);
+	cr_assert_eq(vr_rank_of(&p, 5), 4);
+}
