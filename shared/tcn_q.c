@@ -397,10 +397,9 @@ static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m
 /*
  * Shapes other than the default (C = 4, H = 4, k = 2): one call away and
  * cold, in the object's .text.unlikely. Every expansion is several KB of
- * unrolled code; inline they spread the default's few hundred bytes over
- * ten pages of text, and a probe pays for each page it touches (a TLB
- * refill after a process switch: about 0.3 us apiece under TCG,
- * docs/results.md).
+ * unrolled code; inline they spread the probes' path over ten pages of
+ * text, and a probe pays for each page it touches (a TLB refill after a
+ * process switch: 0.1-0.3 us apiece under TCG, docs/results.md).
  */
 static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *m,
 						   void *state,
