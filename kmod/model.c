@@ -159,14 +159,17 @@ static struct koracle_model *koracle_model_build(const u8 *data, size_t len,
 	/* the model points into its own copy: parse that (the same bytes) */
 	if (WARN_ON_ONCE(koracle_blob_parse(m->blob, len, &m->q, &why))) {
 		*ret = -EINVAL;
-		koracle_model_free(m);
-		return NULL;
+		goto err_free;
 	}
 	for_each_possible_cpu(cpu)
 		koracle_qstate_reset(&m->q, koracle_model_state(m, cpu));
 	m->loaded = ktime_get_real_seconds();
 	*ret = 0;
 	return m;
+
+err_free:
+	koracle_model_free(m);
+	return NULL;
 }
 
 /* Publish @m (never NULL); the old model goes after a grace period. */
