@@ -60,10 +60,11 @@ void koracle_qstate_reset(const struct koracle_qmodel *m, void *state)
 
 /*
  * The hot loops are written once with the widths as parameters and expanded
- * for the default shape and its neighbours (k = 2 with C = 4, H = 4; C = 8,
- * H = 4 or 8; the head for H = 4, 8, 16), so the compiler sees constant
- * trip counts, unrolls them and keeps the accumulators in registers; other
- * widths take the generic expansion. Same arithmetic.
+ * for the default shape and its neighbours (k = 2 with C = 4, H = 4, and
+ * B = 1 for the default itself; C = 8, H = 4 or 8; the head for H = 4, 8,
+ * 16), so the compiler sees constant trip counts, unrolls them and keeps the
+ * accumulators in registers; other widths take the generic expansion. Same
+ * arithmetic.
  */
 
 /* sum_c w[c] * x[c] for two output channels at once (packed @w). */
@@ -90,12 +91,9 @@ static __always_inline void koracle_qout2_relu(s64 acc, const s32 *mult,
 					       const s8 *shift, int o,
 					       s16 *out)
 {
-	s16 lo = koracle_q_requant(koracle_q_lo(acc), mult[o], shift[o]);
-	s16 hi = koracle_q_requant(koracle_q_hi(acc), mult[o + 1],
-				   shift[o + 1]);
-
-	out[o] = lo > 0 ? lo : 0;
-	out[o + 1] = hi > 0 ? hi : 0;
+	out[o] = koracle_q_requant_relu(koracle_q_lo(acc), mult[o], shift[o]);
+	out[o + 1] = koracle_q_requant_relu(koracle_q_hi(acc), mult[o + 1],
+					    shift[o + 1]);
 }
 
 /* Ring row of tap @i: @i * dil events before the newest row @pos. */
@@ -154,19 +152,29 @@ static __always_inline void koracle_qembed(const struct koracle_qmodel *m,
 	int P = C / 2, p, j;
 
 	/*
-	 * Every feature; the ignored ones read the zero row. The rows'
-	 * addresses are recomputed per packed word rather than kept in an
-	 * array (see koracle_qconv_step()).
+	 * Every feature; the ignored ones read the zero row. Two packed words
+	 * per pass over the features, so the default width (C = 4) finds each
+	 * row once; the rows' addresses are not kept in an array (see
+	 * koracle_qconv_step()).
 	 */
-#pragma GCC unroll 16
-	for (p = 0; p < P; p++) {
-		s64 s = 0;
+#pragma GCC unroll 8
+	for (p = 0; p < P; p += 2) {
+		s64 s0 = 0, s1 = 0;
 
 #pragma GCC unroll 8
-		for (j = 0; j < KORACLE_EF_COUNT; j++)
-			s += m->ev_row[j][ev[j] * m->ev_step[j] + p];
-		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s));
-		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s));
+		for (j = 0; j < KORACLE_EF_COUNT; j++) {
+			const s64 *r = m->ev_row[j] + ev[j] * m->ev_step[j] + p;
+
+			s0 += r[0];
+			if (p + 1 < P)
+				s1 += r[1];
+		}
+		x0[2 * p] = koracle_q_sat16(koracle_q_lo(s0));
+		x0[2 * p + 1] = koracle_q_sat16(koracle_q_hi(s0));
+		if (p + 1 < P) {
+			x0[2 * p + 2] = koracle_q_sat16(koracle_q_lo(s1));
+			x0[2 * p + 3] = koracle_q_sat16(koracle_q_hi(s1));
+		}
 	}
 }
 
@@ -332,17 +340,16 @@ static void koracle_qslots(const struct koracle_qmodel *m,
 		koracle_qslots_other(m, f, hz, b);
 }
 
-/* The advance at widths C, H and taps k (constants where expanded). */
+/* The advance at widths C, H, taps k, blocks B (constants where expanded). */
 static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m,
 						  void *state,
 						  const u8 ev[KORACLE_EF_COUNT],
-						  int C, int H, int k)
+						  int C, int H, int k, int B)
 {
 	struct koracle_qstate_hdr *st = state;
 	s16 *v = koracle_qrow(state, m->v_off);
 	s16 *h = koracle_qrow(state, m->h_off);
 	s64 *hz = (s64 *)((u8 *)state + m->hz_off);
-	int B = m->blocks;
 	s16 *x;
 	int b, c, j;
 
@@ -395,7 +402,7 @@ static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m
 }
 
 /*
- * Shapes other than the default (C = 4, H = 4, k = 2): one call away and
+ * Shapes other than the default (C = 4, B = 1, k = 2, H = 4): one call away and
  * cold, in the object's .text.unlikely. Every expansion is several KB of
  * unrolled code; inline they spread the probes' path over ten pages of
  * text, and a probe pays for each page it touches (a TLB refill after a
@@ -405,22 +412,25 @@ static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *
 						   void *state,
 						   const u8 ev[KORACLE_EF_COUNT])
 {
-	int C = m->channels, H = m->hidden, k = m->kernel;
+	int C = m->channels, H = m->hidden, k = m->kernel, B = m->blocks;
 
-	/* the default's neighbours, all constants; else generic */
-	if (k == 2 && C == 8 && H == 4)
-		koracle_qadvance_body(m, state, ev, 8, 4, 2);
+	/* the default's neighbours, widths constant; else generic */
+	if (k == 2 && C == 4 && H == 4)
+		koracle_qadvance_body(m, state, ev, 4, 4, 2, B);
+	else if (k == 2 && C == 8 && H == 4)
+		koracle_qadvance_body(m, state, ev, 8, 4, 2, B);
 	else if (k == 2 && C == 8 && H == 8)
-		koracle_qadvance_body(m, state, ev, 8, 8, 2);
+		koracle_qadvance_body(m, state, ev, 8, 8, 2, B);
 	else
-		koracle_qadvance_body(m, state, ev, C, H, k);
+		koracle_qadvance_body(m, state, ev, C, H, k, B);
 }
 
 void koracle_qadvance(const struct koracle_qmodel *m, void *state,
 		      const u8 ev[KORACLE_EF_COUNT])
 {
-	if (m->kernel == 2 && m->channels == 4 && m->hidden == 4)
-		koracle_qadvance_body(m, state, ev, 4, 4, 2);
+	if (m->kernel == 2 && m->channels == 4 && m->hidden == 4 &&
+	    m->blocks == 1)
+		koracle_qadvance_body(m, state, ev, 4, 4, 2, 1);
 	else
 		koracle_qadvance_other(m, state, ev);
 }

@@ -278,4 +278,16 @@ static inline s16 koracle_q_requant(s32 acc, s32 mult, int shift)
 	return x > 32767 ? 32767 : x < -32768 ? -32768 : (s16)x;
 }
 
+/*
+ * max(0, koracle_q_requant(acc, mult, shift)): the ReLU'd outputs' one
+ * clamp, to [0, 32767], without branches on the sign.
+ */
+static inline s16 koracle_q_requant_relu(s32 acc, s32 mult, int shift)
+{
+	s64 x = koracle_q_rshift((s64)acc * mult, 31 - shift);
+
+	x = x > 0 ? x : 0;
+	return x < 32767 ? (s16)x : 32767;
+}
+
 #endif /* KORACLE_TCN_Q_H */
