@@ -23,14 +23,14 @@ bool koracle_predictor_encode(struct koracle_predictor *p,
 			      const struct koracle_qmodel *m,
 			      const struct koracle_event *ev)
 {
-	u8 label = KORACLE_LABEL_NA;
 	bool no_vr = !m || (m->sf_ignore >> KORACLE_SF_VR_RANK & 1);
 
 	p->enc.no_comm = !m || (m->ev_ignore >> KORACLE_EF_COMM & 1);
 	if (no_vr != p->enc.no_vr)
 		koracle_enc_keep_vr_ranks(&p->enc, !no_vr);
-	p->point = koracle_enc_event(&p->enc, ev, &label);
-	p->label = label;
+	/* straight into p->label: no local whose address escapes */
+	p->label = KORACLE_LABEL_NA;
+	p->point = koracle_enc_event(&p->enc, ev, &p->label);
 	return ev->type == KORACLE_EV_SWITCH;
 }
 
