@@ -16,7 +16,7 @@
  * stands when it is read (koracle_predict_peek()), so it is always current
  * and costs nothing until someone asks.
  *
- * Predictors are about 5 KB each, so they are allocated once per possible
+ * Predictors are about 4.7 KB each, so they are allocated once per possible
  * CPU at init. Nothing in the event path allocates, sleeps, prints or wakes
  * anyone.
  */

@@ -187,7 +187,7 @@ struct koracle_enc {
 					 */
 	struct koracle_enc_stats stats;
 	/*
-	 * Last, for its Markov table (4 KB, one entry read per switch): what
+	 * Last, for its Markov table (3 KB, one entry read per switch): what
 	 * every event touches stays on the first page.
 	 */
 	struct koracle_rules rules;

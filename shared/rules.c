@@ -10,8 +10,6 @@
  */
 #include "rules.h"
 
-#define KORACLE_COUNT_MAX	0xffff
-
 void koracle_rules_init(struct koracle_rules *r)
 {
 	int i;
@@ -92,6 +90,11 @@ static void koracle_rules_adapt(struct koracle_rules *r, u8 label)
 		r->adapt_best = label;
 }
 
+/*
+ * The pair's entry now names @in_pid, whatever it held: written
+ * unconditionally, as a compare first would be a branch on whether the
+ * sequence repeated, mispredicted about as often as taken.
+ */
 static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
 {
 	struct koracle_markov_entry *e;
@@ -99,16 +102,9 @@ static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
 	if (r->prev_in[0] < 0 || r->prev_in[1] < 0)
 		return;
 	e = &r->markov[koracle_markov_index(r->prev_in[0], r->prev_in[1])];
-	if (e->a == r->prev_in[0] && e->b == r->prev_in[1] &&
-	    e->next == in_pid) {
-		if (e->count < KORACLE_COUNT_MAX)
-			e->count++;
-		return;
-	}
 	e->a = r->prev_in[0];
 	e->b = r->prev_in[1];
 	e->next = in_pid;
-	e->count = 1;
 }
 
 void koracle_rules_update(struct koracle_rules *r,

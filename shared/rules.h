@@ -50,7 +50,6 @@ enum koracle_rule {
 struct koracle_markov_entry {
 	s32 a, b;	/* the two previous incoming pids (b most recent) */
 	s32 next;	/* pid that followed them last time */
-	u16 count;	/* times in a row @next followed, saturating */
 };
 
 static_assert(KORACLE_RULE_COUNT <= 8, "a rule's hit is one bit of a u8");
