@@ -91,9 +91,9 @@ static void koracle_rules_adapt(struct koracle_rules *r, u8 label)
 }
 
 /*
- * The pair's entry now names @in_pid, whatever it held: written
- * unconditionally, as a compare first would be a branch on whether the
- * sequence repeated, mispredicted about as often as taken.
+ * The pair's entry now names @in_pid, whatever it held: written without
+ * comparing it first, which would only be a branch on whether the sequence
+ * repeated.
  */
 static void koracle_markov_learn(struct koracle_rules *r, s32 in_pid)
 {

@@ -141,6 +141,9 @@ Theory((int32_t acc, int32_t mult, int shift), fixed_point,
 		     "acc %d mult %d shift %d", acc, mult, shift);
 	cr_assert_eq(koracle_q_requant(acc, mult, shift),
 		     ref_clamp(ref_mulshift(acc, mult, shift), -32768, 32767));
+	cr_assert_eq(koracle_q_requant_relu(acc, mult, shift),
+		     ref_clamp(ref_mulshift(acc, mult, shift), 0, 32767),
+		     "acc %d mult %d shift %d", acc, mult, shift);
 }
 
 TheoryDataPoints(fixed_point, rshift_matches_floor_reference) = {
