@@ -3,8 +3,9 @@
 # (shared/predictor.h: encoder, rules, selector, gate, model, scoring) built
 # with the kernel's code-generation flags, replaying real traces
 # (tests/bench/bench_probe.c); the native context switch cost of this
-# machine (tests/bench/host_switch.c); and their ratio, the projected
-# scheduler overhead. Prints "bench: NAME VALUE UNIT" lines.
+# machine (tests/bench/host_switch.c); their ratio, the projected
+# scheduler overhead; and, if valgrind is installed, the instructions per
+# switch of each path. Prints "bench: NAME VALUE UNIT" lines.
 #
 # Without a BLOB, trains the default model (koracle train's defaults) on the
 # imports of tests/fixtures for a few epochs and quantizes it, as
@@ -75,3 +76,22 @@ switch=$(awk '$2 == "host_switch_ns" { print $3 }' <<<"$host")
 	{ echo "bench-probe: missing probe or host switch result" >&2; exit 1; }
 awk -v p="$probe" -v s="$switch" \
 	'BEGIN { printf "bench: projected_overhead_pct %.1f\n", 100 * p / s }'
+
+# Instructions per switch over all the traces, each path counted alone by
+# callgrind in one pass: the figure a noisy host cannot blur, and the same on
+# any x86-64 CPU. Optional: valgrind is a benchmark tool, not a dependency.
+if ! command -v valgrind >/dev/null; then
+	echo "bench: skipped instruction counts (valgrind not installed)"
+	exit 0
+fi
+switches=$(awk '$2 == "switches_replayed" { print $3 }' <<<"$out")
+for path in probe encoder; do
+	valgrind --tool=callgrind --toggle-collect="run_pass_$path" \
+		--callgrind-out-file="$tmp/callgrind.$path" \
+		"$tmp/bench_probe" -n 1 "$blob" "$@" >/dev/null 2>&1 ||
+		{ echo "bench-probe: callgrind run failed" >&2; exit 1; }
+	ir=$(sed -n 's/^totals: *//p' "$tmp/callgrind.$path")
+	[ -n "$ir" ] || { echo "bench-probe: no totals in the callgrind output" >&2; exit 1; }
+	awk -v i="$ir" -v s="$switches" -v p="$path" \
+		'BEGIN { printf "bench: %s_instructions_per_switch %.0f instructions\n", p, i / s }'
+done

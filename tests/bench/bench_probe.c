@@ -27,6 +27,7 @@
  *   bench: probe_ns_per_switch N ns
  *   bench: encoder_ns_per_switch N ns
  *   bench: model_ns_per_switch N ns
+ *   bench: switches_replayed N switches  (all the traces' SWITCH records)
  * The events stream from memory (64 bytes each) where the kernel finds the
  * record it just built in cache; prefetching hides most of that difference.
  */
@@ -244,6 +245,35 @@ static void cpus_counts(const struct ko_bench_cpus *c,
 	}
 }
 
+/*
+ * One pass over @t of each path. Two functions, never inlined, so that
+ * scripts/bench-probe.sh can count each one's instructions under callgrind
+ * (--toggle-collect=run_pass_probe, run_pass_encoder).
+ */
+static noinline void run_pass_encoder(const struct ko_bench_cpus *c,
+				      struct ko_bench_trace *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct koracle_event *ev = &t->ev[i];
+		struct koracle_predictor *p = cpu_pred(c, ev->cpu);
+
+		if (koracle_predictor_encode(p, NULL, ev))
+			koracle_predictor_publish(p, KORACLE_SLOT_NONE, ev);
+	}
+}
+
+static noinline void run_pass_probe(const struct ko_bench_cpus *c,
+				    struct ko_bench_trace *t,
+				    const struct koracle_qmodel *m)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct koracle_event *ev = &t->ev[i];
+
+		koracle_predictor_event(cpu_pred(c, ev->cpu), m,
+					cpu_state(c, ev->cpu), ev);
+	}
+}
+
 /* ns for one pass over @t: the encoder path (@m NULL) or the probe's. */
 static long long run_pass(const struct ko_bench_cpus *c,
 			  struct ko_bench_trace *t,
@@ -252,23 +282,10 @@ static long long run_pass(const struct ko_bench_cpus *c,
 	long long t0, t1;
 
 	t0 = now_ns();
-	if (m) {
-		for (size_t i = 0; i < t->n; i++) {
-			struct koracle_event *ev = &t->ev[i];
-
-			koracle_predictor_event(cpu_pred(c, ev->cpu), m,
-						cpu_state(c, ev->cpu), ev);
-		}
-	} else {
-		for (size_t i = 0; i < t->n; i++) {
-			struct koracle_event *ev = &t->ev[i];
-			struct koracle_predictor *p = cpu_pred(c, ev->cpu);
-
-			if (koracle_predictor_encode(p, NULL, ev))
-				koracle_predictor_publish(p, KORACLE_SLOT_NONE,
-							  ev);
-		}
-	}
+	if (m)
+		run_pass_probe(c, t, m);
+	else
+		run_pass_encoder(c, t);
 	t1 = now_ns();
 	return t1 - t0;
 }
@@ -331,6 +348,7 @@ int main(int argc, char **argv)
 	struct koracle_qmodel m;
 	double *enc = NULL, *probe = NULL, *model = NULL;
 	int passes = KO_BENCH_PASSES, ntraces, opt, ret = 1;
+	size_t switches = 0;
 	const char *why = NULL;
 	void *blob = NULL;
 	size_t len = 0;
@@ -371,6 +389,7 @@ int main(int argc, char **argv)
 		    bench_trace(&t, &m, passes, &enc[i], &probe[i]))
 			goto out;
 		model[i] = probe[i] - enc[i];
+		switches += t.switches;
 		printf("bench: probe_ns_per_switch.%s %.1f ns\n", t.label,
 		       probe[i]);
 		printf("bench: encoder_ns_per_switch.%s %.1f ns\n", t.label,
@@ -380,6 +399,7 @@ int main(int argc, char **argv)
 	printf("bench: probe_ns_per_switch %.1f ns\n", median(probe, ntraces));
 	printf("bench: encoder_ns_per_switch %.1f ns\n", median(enc, ntraces));
 	printf("bench: model_ns_per_switch %.1f ns\n", median(model, ntraces));
+	printf("bench: switches_replayed %zu switches\n", switches);
 	ret = 0;
 out:
 	free(t.ev);
