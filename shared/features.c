@@ -198,9 +198,9 @@ static u8 koracle_weight_class(u32 weight)
 }
 
 /* A kernel record describes the task: keep its vruntime and weight. */
-static void koracle_kernel_info(struct koracle_enc *enc,
-				struct koracle_slot *s,
-				const struct koracle_event *ev)
+static inline void koracle_kernel_info(struct koracle_enc *enc,
+				       struct koracle_slot *s,
+				       const struct koracle_event *ev)
 {
 	bool ranked = s->vr_rank < KORACLE_K;
 

@@ -13,7 +13,8 @@
  *
  * Order per switch: koracle_gate_score() the picks made at the previous
  * switch against its label, then koracle_gate_choose() for the next one.
- * Fixed-size state, no allocation: the module runs it in the probe.
+ * Fixed-size state, no allocation: the module runs it in the probe, where
+ * both are inline (a call each per switch cost more than their bodies).
  */
 #ifndef KORACLE_GATE_H
 #define KORACLE_GATE_H
@@ -32,12 +33,33 @@ struct koracle_gate {
 
 void koracle_gate_init(struct koracle_gate *g);
 /* The slot to publish, given the model's and the selector's picks. */
-u8 koracle_gate_choose(const struct koracle_gate *g, u8 model, u8 sel);
+static inline u8 koracle_gate_choose(const struct koracle_gate *g, u8 model,
+				     u8 sel)
+{
+	if (model >= KORACLE_K)
+		return sel;
+	return g->model_hits > g->sel_hits ? model : sel;
+}
+
 /*
  * Learn from one scored switch: @model and @sel were the picks, @label the
  * answer (< KORACLE_K: a slot; KORACLE_K: none; KORACLE_LABEL_NA: unscored,
  * ignored).
  */
-void koracle_gate_score(struct koracle_gate *g, u8 model, u8 sel, u8 label);
+static inline void koracle_gate_score(struct koracle_gate *g, u8 model, u8 sel,
+				      u8 label)
+{
+	u8 old = g->hist[g->pos], hit;
+
+	if (label == KORACLE_LABEL_NA)
+		return;
+	hit = (label < KORACLE_K && model == label) |
+	      (label < KORACLE_K && sel == label) << 1;
+	/* a history not yet full holds zeros: nothing to subtract */
+	g->model_hits += (hit & 1) - (old & 1);
+	g->sel_hits += (hit >> 1) - (old >> 1);
+	g->hist[g->pos] = hit;
+	g->pos = (g->pos + 1) % KORACLE_GATE_WINDOW;
+}
 
 #endif /* KORACLE_GATE_H */
