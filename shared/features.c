@@ -358,7 +358,7 @@ static __always_inline void koracle_candidate(const struct koracle_enc *enc,
 }
 
 /* Bit j: slot j's rules (bit r: rule r picks it, KORACLE_SEL_BIT: sel). */
-static void koracle_rule_bits(struct koracle_feat *f, u16 only)
+static inline void koracle_rule_bits(struct koracle_feat *f, u16 only)
 {
 	u8 r, p;
 
