@@ -58,34 +58,34 @@ void koracle_predict_event(unsigned int cpu, struct koracle_event *e)
 	u32 *tick = per_cpu_ptr(&koracle_lat_tick, cpu);
 	const struct koracle_qmodel *m;
 	u8 slot = KORACLE_SLOT_NONE, pub;
-	u64 start, end;	/* ns, local_clock() */
+	u64 start = 0, end = 0;	/* ns, local_clock() */
+	bool sample;
 	void *state;
 
 	m = koracle_model_get(cpu, &state);
 	if (!koracle_predictor_encode(p, m, e))
 		return;
-	if (++*tick % KORACLE_LAT_SAMPLE) {
-		if (m)
-			slot = koracle_predictor_model(p, m, state);
-		pub = koracle_predictor_publish(p, slot, e);
-		goto out_trace;
-	}
-	if (m) {
+	/* one call site per part: they are inline (predictor.h) */
+	sample = !(++*tick % KORACLE_LAT_SAMPLE);
+	if (sample && m)
 		start = local_clock();
+	if (m)
 		slot = koracle_predictor_model(p, m, state);
+	if (sample) {
 		end = local_clock();
-		koracle_latency_add(cpu, KORACLE_LAT_STEP, end - start);
-	} else {
-		end = local_clock();
+		if (m)
+			koracle_latency_add(cpu, KORACLE_LAT_STEP, end - start);
 	}
 	pub = koracle_predictor_publish(p, slot, e);
 	/*
 	 * The stream's timestamp, taken just before the encoder ran, starts
-	 * the measurement: one clock read fewer in the scheduler. It can lie
-	 * ahead of this CPU's clock by cross-CPU skew (stream.c): clamp to 0.
+	 * the switch's measurement: one clock read fewer in the scheduler. It
+	 * can lie ahead of this CPU's clock by cross-CPU skew (stream.c):
+	 * clamp to 0.
 	 */
-	koracle_latency_add(cpu, KORACLE_LAT_SWITCH, end - min(end, e->ts_ns));
-out_trace:
+	if (sample)
+		koracle_latency_add(cpu, KORACLE_LAT_SWITCH,
+				    end - min(end, e->ts_ns));
 	if (e->flags & KORACLE_RF_PRED)
 		trace_koracle_switch(cpu, &p->enc.point, e, pub);
 }

@@ -57,28 +57,91 @@ void koracle_predictor_init(struct koracle_predictor *p);
 void koracle_predictor_zero(struct koracle_predictor *p);
 
 /*
+ * The three parts of an event are inline: each runs once per event or
+ * switch and does little itself, and a call and return per part cost the
+ * probes more than the code they would save (under the kernel's return
+ * thunks a return is never cheap).
+ */
+
+/*
  * Encoder part of an event, for model @m (may be NULL); true at a SWITCH
  * (the model part must follow). The comm hash, a loop over the name, and
  * the vruntime ranks, O(nrun) per change of what waits, are only kept for
  * a model that reads them.
  */
-bool koracle_predictor_encode(struct koracle_predictor *p,
-			      const struct koracle_qmodel *m,
-			      const struct koracle_event *ev);
+static inline bool koracle_predictor_encode(struct koracle_predictor *p,
+					    const struct koracle_qmodel *m,
+					    const struct koracle_event *ev)
+{
+	bool no_vr = !m || (m->sf_ignore >> KORACLE_SF_VR_RANK & 1);
+
+	p->enc.no_comm = !m || (m->ev_ignore >> KORACLE_EF_COMM & 1);
+	if (no_vr != p->enc.no_vr)
+		koracle_enc_keep_vr_ranks(&p->enc, !no_vr);
+	/* straight into p->label: no local whose address escapes */
+	p->label = KORACLE_LABEL_NA;
+	p->point = koracle_enc_event(&p->enc, ev, &p->label);
+	return ev->type == KORACLE_EV_SWITCH;
+}
+
 /*
  * Model part of a SWITCH (@m NULL: no model): the model's pick for the
  * point just closed (KORACLE_SLOT_NONE without a model or a point), after
  * which @state has advanced by the switch.
  */
-u8 koracle_predictor_model(struct koracle_predictor *p,
-			   const struct koracle_qmodel *m, void *state);
+static inline u8 koracle_predictor_model(struct koracle_predictor *p,
+					 const struct koracle_qmodel *m,
+					 void *state)
+{
+	u8 slot = KORACLE_SLOT_NONE;
+
+	if (!m)
+		return slot;
+	if (p->point)
+		slot = koracle_qscore(m, state, &p->enc.point, NULL);
+	koracle_qadvance(m, state, p->enc.evf);
+	return slot;
+}
+
+/* One more event for a counter that lockless readers watch. */
+static inline void koracle_pred_count(u64 *c)
+{
+	KORACLE_WRITE_ONCE(*c, *c + 1);
+}
+
 /*
  * Publish part of a SWITCH: gate, counters, @ev's prediction fields.
  * Returns the slot published just before the switch (the gate's pick),
  * KORACLE_SLOT_NONE if the switch closed no point.
  */
-u8 koracle_predictor_publish(struct koracle_predictor *p, u8 model_slot,
-			     struct koracle_event *ev);
+static inline u8 koracle_predictor_publish(struct koracle_predictor *p,
+					   u8 model_slot,
+					   struct koracle_event *ev)
+{
+	const struct koracle_feat *f = &p->enc.point;
+	u8 label = p->label, sel, pub;
+
+	if (!p->point)
+		return KORACLE_SLOT_NONE;
+	sel = f->sel_pick;
+	pub = koracle_gate_choose(&p->gate, model_slot, sel);
+	koracle_pred_count(&p->n.predictions);
+	if (label < KORACLE_K) {
+		if (model_slot == label)
+			koracle_pred_count(&p->n.hits);
+		if (sel == label)
+			koracle_pred_count(&p->n.baseline_hits);
+		if (pub == label)
+			koracle_pred_count(&p->n.published_hits);
+	}
+	koracle_gate_score(&p->gate, model_slot, sel, label);
+
+	ev->flags |= KORACLE_RF_PRED;
+	ev->pred_slot = model_slot;
+	ev->base_slot = sel;
+	ev->pred_pid = model_slot < KORACLE_K ? f->slot_pid[model_slot] : -1;
+	return pub;
+}
 
 /* All three parts, for callers that do not time them apart. */
 static inline void koracle_predictor_event(struct koracle_predictor *p,
