@@ -258,13 +258,19 @@ static inline s64 koracle_q_rshift(s64 x, int e)
 }
 
 /*
- * acc * mult * 2^(shift - 31), rounded, saturated to s32; mult in
- * [0, 2^31), KORACLE_Q_MIN_SHIFT <= shift <= KORACLE_Q_MAX_SHIFT, so
- * |acc * mult| < 2^62 and the shift is 16..62.
+ * acc * mult * 2^(shift - 31), rounded, not saturated; mult in [0, 2^31),
+ * KORACLE_Q_MIN_SHIFT <= shift <= KORACLE_Q_MAX_SHIFT, so |acc * mult| <
+ * 2^62 and the shift is 16..62. The three clamps below share it.
  */
+static inline s64 koracle_q_scale(s32 acc, s32 mult, int shift)
+{
+	return koracle_q_rshift((s64)acc * mult, 31 - shift);
+}
+
+/* koracle_q_scale() saturated to s32. */
 static inline s32 koracle_q_mulshift(s32 acc, s32 mult, int shift)
 {
-	return koracle_q_sat32(koracle_q_rshift((s64)acc * mult, 31 - shift));
+	return koracle_q_sat32(koracle_q_scale(acc, mult, shift));
 }
 
 /*
@@ -273,7 +279,7 @@ static inline s32 koracle_q_mulshift(s32 acc, s32 mult, int shift)
  */
 static inline s16 koracle_q_requant(s32 acc, s32 mult, int shift)
 {
-	s64 x = koracle_q_rshift((s64)acc * mult, 31 - shift);
+	s64 x = koracle_q_scale(acc, mult, shift);
 
 	return x > 32767 ? 32767 : x < -32768 ? -32768 : (s16)x;
 }
@@ -284,7 +290,7 @@ static inline s16 koracle_q_requant(s32 acc, s32 mult, int shift)
  */
 static inline s16 koracle_q_requant_relu(s32 acc, s32 mult, int shift)
 {
-	s64 x = koracle_q_rshift((s64)acc * mult, 31 - shift);
+	s64 x = koracle_q_scale(acc, mult, shift);
 
 	x = x > 0 ? x : 0;
 	return x < 32767 ? (s16)x : 32767;
