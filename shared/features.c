@@ -234,10 +234,13 @@ void koracle_enc_keep_vr_ranks(struct koracle_enc *enc, bool keep)
 	}
 }
 
-/* Move @pid to slot 0, inserting it (evicting another if the list is full). */
-static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
+/*
+ * Move @pid, at MRU position @i (-1: not in the list), to slot 0, inserting
+ * it (evicting another if the list is full).
+ */
+static struct koracle_slot *koracle_touch_at(struct koracle_enc *enc, s32 pid,
+					     int i)
 {
-	int i = koracle_find(enc, pid);
 	u32 below, mask = enc->runmask;
 	u8 st;
 
@@ -283,6 +286,11 @@ static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
 	enc->pid[0] = pid;
 	enc->idx[0] = st;
 	return &enc->slots[st];
+}
+
+static struct koracle_slot *koracle_touch(struct koracle_enc *enc, s32 pid)
+{
+	return koracle_touch_at(enc, pid, koracle_find(enc, pid));
 }
 
 static void koracle_remove(struct koracle_enc *enc, s32 pid)
@@ -449,12 +457,17 @@ static u8 koracle_class_of(const struct koracle_feat *f, s32 pid)
 	return KORACLE_K;
 }
 
-/* prev's switch-out, then next's switch-in. */
+/*
+ * prev's switch-out, then next's switch-in; next was at MRU position @in
+ * (KORACLE_K: not in the list) before prev's.
+ */
 static void koracle_apply_switch(struct koracle_enc *enc,
-				 const struct koracle_event *ev, u8 pclass)
+				 const struct koracle_event *ev, u8 pclass,
+				 u8 in)
 {
 	s32 prev = ev->prev_pid, next = ev->next_pid;
 	struct koracle_slot *s;
+	int i;
 
 	if (prev >= 0) {
 		if (pclass == KORACLE_PC_DEAD) {
@@ -468,8 +481,15 @@ static void koracle_apply_switch(struct koracle_enc *enc,
 				koracle_run_clear(enc, s, 0);
 		}
 	}
-	if (next >= 0)
-		koracle_run_clear(enc, koracle_touch(enc, next), 0);
+	if (next >= 0) {
+		/*
+		 * prev usually ran from slot 0, so next has not moved: skip
+		 * the second search of the list.
+		 */
+		i = in < enc->nocc && enc->pid[in] == next ? in :
+		    koracle_find(enc, next);
+		koracle_run_clear(enc, koracle_touch_at(enc, next, i), 0);
+	}
 	enc->cur_pid = next;
 	enc->last_prev = prev;
 }
@@ -498,7 +518,7 @@ static bool koracle_switch(struct koracle_enc *enc,
 		dt = koracle_time_bucket(ev->ts_ns > enc->last_switch_ns ?
 					 ev->ts_ns - enc->last_switch_ns : 0);
 	enc->last_switch_ns = ev->ts_ns;
-	koracle_apply_switch(enc, ev, pclass);
+	koracle_apply_switch(enc, ev, pclass, in_slot);
 
 	enc->evf[KORACLE_EF_IN_SLOT] = in_slot;
 	enc->evf[KORACLE_EF_PREV_STATE] = pclass;
