@@ -197,9 +197,20 @@ struct koracle_qbest {
 	bool nsecond;		/* @second holds a score */
 };
 
+/*
+ * Add slot @j's score @s; the second best only if @second (a constant in
+ * the scheduler's expansion, which never asks for a margin).
+ */
 static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
-					      u8 j)
+					      u8 j, bool second)
 {
+	if (!second) {
+		if (b->pick == KORACLE_K || s > b->best) {
+			b->best = s;
+			b->pick = j;
+		}
+		return;
+	}
 	if (b->pick == KORACLE_K) {
 		b->best = s;
 		b->pick = j;
@@ -268,7 +279,8 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 						int G,
 						const struct koracle_feat *f,
 						const s64 *hz, int Q,
-						struct koracle_qbest *b)
+						struct koracle_qbest *b,
+						bool second)
 {
 	const s64 *row[KORACLE_Q_HEAD_GROUPS];
 	const s8 *v = m->head_v;
@@ -300,31 +312,35 @@ static __always_inline void koracle_qslots_body(const struct koracle_qmodel *m,
 			s += koracle_qrelu_mul(koracle_q_lo(z), v[2 * q]) +
 			     koracle_qrelu_mul(koracle_q_hi(z), v[2 * q + 1]);
 		}
-		koracle_qbest_add(b, s, j);
+		koracle_qbest_add(b, s, j, second);
 	}
 }
 
 /*
- * Head widths other than the default's: out of line and cold, so that the
+ * Head widths other than the default's, and every score that wants the
+ * second best (the trainer's margins): out of line and cold, so that the
  * scheduler's hot text holds the default shape's code alone (see
- * koracle_qadvance_other()).
+ * koracle_qadvance_other()). The model's own groups: the same sums as the
+ * default's constant layout.
  */
 static noinline __cold void koracle_qslots_other(const struct koracle_qmodel *m,
 						 const struct koracle_feat *f,
 						 const s64 *hz,
-						 struct koracle_qbest *b)
+						 struct koracle_qbest *b,
+						 bool second)
 {
 	const struct koracle_qgroup *own = m->group;
 	const int all = KORACLE_Q_HEAD_GROUPS;
 
 	if (m->hidden == 4)
-		koracle_qslots_body(m, own, all, f, hz, 2, b);
+		koracle_qslots_body(m, own, all, f, hz, 2, b, second);
 	else if (m->hidden == 8)
-		koracle_qslots_body(m, own, all, f, hz, 4, b);
+		koracle_qslots_body(m, own, all, f, hz, 4, b, second);
 	else if (m->hidden == 16)
-		koracle_qslots_body(m, own, all, f, hz, 8, b);
+		koracle_qslots_body(m, own, all, f, hz, 8, b, second);
 	else
-		koracle_qslots_body(m, own, all, f, hz, m->hidden / 2, b);
+		koracle_qslots_body(m, own, all, f, hz, m->hidden / 2, b,
+				    second);
 }
 
 /* Inline in koracle_qscore(): one call fewer per prediction. */
@@ -335,11 +351,11 @@ static __always_inline void koracle_qslots(const struct koracle_qmodel *m,
 {
 	/* the default width in the quantizer's layouts; else out of line */
 	if (m->hidden == 4 && m->layout == 4)
-		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b);
+		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b, false);
 	else if (m->hidden == 4 && m->layout == 5)
-		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b);
+		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b, false);
 	else
-		koracle_qslots_other(m, f, hz, b);
+		koracle_qslots_other(m, f, hz, b, false);
 }
 
 /* The advance at widths C, H, taps k, blocks B (constants where expanded). */
@@ -443,9 +459,12 @@ u8 koracle_qscore(const struct koracle_qmodel *m, const void *state,
 	const s64 *hz = (const s64 *)((const u8 *)state + m->hz_off);
 	struct koracle_qbest b = { .pick = KORACLE_K };
 
-	koracle_qslots(m, f, hz, &b);
-	if (margin)
-		*margin = b.nsecond ? b.best - b.second : 0;
+	if (!margin) {
+		koracle_qslots(m, f, hz, &b);
+		return b.pick;
+	}
+	koracle_qslots_other(m, f, hz, &b, true);
+	*margin = b.nsecond ? b.best - b.second : 0;
 	return b.pick;
 }
 

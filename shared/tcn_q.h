@@ -202,7 +202,8 @@ void koracle_qadvance(const struct koracle_qmodel *m, void *state,
  * f->cand; f->ev is not read) from the hz kept in @state, which is not
  * changed; KORACLE_K when there is no candidate. @margin: best
  * minus second-best slot score (int32 accumulator units; 0 with fewer than
- * two occupied slots). May be NULL.
+ * two occupied slots). May be NULL, as in the scheduler: the default shape's
+ * expansion then keeps the best alone; a margin takes the out-of-line path.
  */
 u8 koracle_qscore(const struct koracle_qmodel *m, const void *state,
 		  const struct koracle_feat *f, s32 *margin);

@@ -196,7 +196,7 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 	uint8_t *blob, *pick;
 	int32_t *margin;
 	size_t len;
-	void *state;
+	void *state, *state2;
 	long compared = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, trace);
@@ -206,7 +206,8 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 	/* the quantizer's layouts: the head runs them with constant strides */
 	cr_assert_eq(m.layout, B % 2 ? 4 : 5, "layout %u", m.layout);
 	state = malloc(koracle_qstate_size(&m));
-	cr_assert_not_null(state);
+	state2 = malloc(koracle_qstate_size(&m));
+	cr_assert(state && state2);
 	for (s.cur_cpu = 0; s.cur_cpu < 2; s.cur_cpu++) {
 		s.n = s.nseq = 0;
 		cr_assert_eq(ko_replay_file(path, collect, &s, NULL, NULL, err), 0,
@@ -222,13 +223,18 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 			/* a dirty state first: reset must clear everything */
 			memset(state, 0x77, koracle_qstate_size(&m));
 			koracle_qstate_reset(&m, state);
+			koracle_qstate_reset(&m, state2);
 			for (int t = 0; t < T; t++) {
 				int32_t mg = -1;
 				uint8_t p = koracle_qstep(&m, state, &s.f[a + t], &mg);
+				/* no margin: the scheduler's pick-only path */
+				uint8_t p2 = koracle_qstep(&m, state2, &s.f[a + t], NULL);
 
 				cr_assert_eq(p, pick[t], "C=%d B=%d k=%d H=%d cpu %d point %d: step %u, window %u",
 					     C, B, k, H, s.cur_cpu, t, p, pick[t]);
 				cr_assert_eq(mg, margin[t], "margin at point %d", t);
+				cr_assert_eq(p2, pick[t], "C=%d B=%d k=%d H=%d cpu %d point %d: pick-only step %u, window %u",
+					     C, B, k, H, s.cur_cpu, t, p2, pick[t]);
 				compared++;
 			}
 		}
@@ -236,6 +242,7 @@ static void check_arch(int C, int B, int k, int H, const char *trace)
 		free(margin);
 	}
 	cr_assert_gt(compared, 500, "only %ld points compared", compared);
+	free(state2);
 	free(state);
 	free(s.f);
 	free(s.start);
