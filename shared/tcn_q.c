@@ -204,22 +204,14 @@ struct koracle_qbest {
 static __always_inline void koracle_qbest_add(struct koracle_qbest *b, s32 s,
 					      u8 j, bool second)
 {
-	if (!second) {
-		if (b->pick == KORACLE_K || s > b->best) {
-			b->best = s;
-			b->pick = j;
+	if (b->pick == KORACLE_K || s > b->best) {
+		if (second && b->pick != KORACLE_K) {
+			b->second = b->best;
+			b->nsecond = true;
 		}
-		return;
-	}
-	if (b->pick == KORACLE_K) {
 		b->best = s;
 		b->pick = j;
-	} else if (s > b->best) {
-		b->second = b->best;
-		b->best = s;
-		b->pick = j;
-		b->nsecond = true;
-	} else if (!b->nsecond || s > b->second) {
+	} else if (second && (!b->nsecond || s > b->second)) {
 		b->second = s;
 		b->nsecond = true;
 	}
