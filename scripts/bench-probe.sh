@@ -26,7 +26,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The probe path with kernel flags; -iquote, not -I: shared/features.h
 # would shadow glibc's <features.h>.
 objs=()
-for f in features feature_vocab rules gate tcn_q predictor blob; do
+for f in features feature_vocab rules tcn_q predictor blob; do
 	cc $KFLAGS -Wall -Wextra -Werror -iquote "$top/shared" \
 		-c "$top/shared/$f.c" -o "$tmp/$f.o"
 	objs+=("$tmp/$f.o")

@@ -31,7 +31,12 @@ struct koracle_gate {
 	u16 pos;		/* next history entry to overwrite */
 };
 
-void koracle_gate_init(struct koracle_gate *g);
+/* An empty history: the selector is published until the model wins. */
+static inline void koracle_gate_init(struct koracle_gate *g)
+{
+	memset(g, 0, sizeof(*g));
+}
+
 /* The slot to publish, given the model's and the selector's picks. */
 static inline u8 koracle_gate_choose(const struct koracle_gate *g, u8 model,
 				     u8 sel)

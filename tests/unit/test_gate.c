@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
-/* shared/gate.c: the online choice between the model and the selector. */
+/* shared/gate.h: the online choice between the model and the selector. */
 #include <criterion/criterion.h>
 
 #include "gate.h"
