@@ -60,11 +60,11 @@ void koracle_qstate_reset(const struct koracle_qmodel *m, void *state)
 
 /*
  * The hot loops are written once with the widths as parameters and expanded
- * for the default shape and its neighbours (k = 2 with C = 4, H = 4, and
- * B = 1 for the default itself; C = 8, H = 4 or 8; the head for H = 4, 8,
- * 16), so the compiler sees constant trip counts, unrolls them and keeps the
- * accumulators in registers; other widths take the generic expansion. Same
- * arithmetic.
+ * for the default shape (C = 4, B = 0, H = 2) and its neighbours (C = 4,
+ * k = 2, H = 2 or 4, with blocks; C = 8, k = 2, H = 4 or 8; the head for
+ * H = 2, 4, 8, 16), so the compiler sees constant trip counts, unrolls them
+ * and keeps the accumulators in registers; other widths take the generic
+ * expansion. Same arithmetic.
  */
 
 /* sum_c w[c] * x[c] for two output channels at once (packed @w). */
@@ -324,7 +324,9 @@ static noinline __cold void koracle_qslots_other(const struct koracle_qmodel *m,
 	const struct koracle_qgroup *own = m->group;
 	const int all = KORACLE_Q_HEAD_GROUPS;
 
-	if (m->hidden == 4)
+	if (m->hidden == 2)
+		koracle_qslots_body(m, own, all, f, hz, 1, b, second);
+	else if (m->hidden == 4)
 		koracle_qslots_body(m, own, all, f, hz, 2, b, second);
 	else if (m->hidden == 8)
 		koracle_qslots_body(m, own, all, f, hz, 4, b, second);
@@ -342,10 +344,10 @@ static __always_inline void koracle_qslots(const struct koracle_qmodel *m,
 					   struct koracle_qbest *b)
 {
 	/* the default width in the quantizer's layouts; else out of line */
-	if (m->hidden == 4 && m->layout == 4)
-		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 2, b, false);
-	else if (m->hidden == 4 && m->layout == 5)
-		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 2, b, false);
+	if (m->hidden == 2 && m->layout == 4)
+		koracle_qslots_body(m, koracle_q_layout, 4, f, hz, 1, b, false);
+	else if (m->hidden == 2 && m->layout == 5)
+		koracle_qslots_body(m, koracle_q_layout, 5, f, hz, 1, b, false);
 	else
 		koracle_qslots_other(m, f, hz, b, false);
 }
@@ -412,7 +414,7 @@ static __always_inline void koracle_qadvance_body(const struct koracle_qmodel *m
 }
 
 /*
- * Shapes other than the default (C = 4, B = 1, k = 2, H = 4): one call away and
+ * Shapes other than the default (C = 4, B = 0, H = 2): one call away and
  * cold, in the object's .text.unlikely. Every expansion is several KB of
  * unrolled code; inline they spread the probes' path over ten pages of
  * text, and a probe pays for each page it touches (a TLB refill after a
@@ -425,7 +427,9 @@ static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *
 	int C = m->channels, H = m->hidden, k = m->kernel, B = m->blocks;
 
 	/* the default's neighbours, widths constant; else generic */
-	if (k == 2 && C == 4 && H == 4)
+	if (k == 2 && C == 4 && H == 2)
+		koracle_qadvance_body(m, state, ev, 4, 2, 2, B);
+	else if (k == 2 && C == 4 && H == 4)
 		koracle_qadvance_body(m, state, ev, 4, 4, 2, B);
 	else if (k == 2 && C == 8 && H == 4)
 		koracle_qadvance_body(m, state, ev, 8, 4, 2, B);
@@ -438,9 +442,9 @@ static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *
 void koracle_qadvance(const struct koracle_qmodel *m, void *state,
 		      const u8 ev[KORACLE_EF_COUNT])
 {
-	if (m->kernel == 2 && m->channels == 4 && m->hidden == 4 &&
-	    m->blocks == 1)
-		koracle_qadvance_body(m, state, ev, 4, 4, 2, 1);
+	/* no blocks: the taps (k) are never read */
+	if (m->channels == 4 && m->hidden == 2 && m->blocks == 0)
+		koracle_qadvance_body(m, state, ev, 4, 2, 2, 0);
 	else
 		koracle_qadvance_other(m, state, ev);
 }

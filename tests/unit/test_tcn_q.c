@@ -259,7 +259,9 @@ struct arch {
 ParameterizedTestParameters(tcn_q, streaming_equals_window)
 {
 	static struct arch shapes[] = {
-		{ 4, 1, 2, 4, "a.kot" },	/* the default */
+		{ 4, 0, 2, 2, "a.kot" },	/* the default */
+		{ 4, 2, 2, 2, "b.kot" },	/* its neighbour with blocks */
+		{ 4, 1, 2, 4, "a.kot" },
 		{ 8, 1, 2, 4, "b.kot" },
 		{ 16, 0, 2, 8, "a.kot" },
 		{ 2, 3, 3, 6, "a.kot" },	/* generic widths, k = 3 */
