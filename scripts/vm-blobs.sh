@@ -2,8 +2,9 @@
 # Build what the model VM tests and the VM bench need, on the host, into
 # build/vm/model/ (called by scripts/mkinitramfs.sh; nothing binary is
 # committed):
-#   a.blob  tiny model (C=8, B=1, H=4), trained briefly on fixtures, quantized
-#   b.blob  another (C=6, B=1, H=6, other seed): a second CRC to swap to
+#   a.blob  tiny model with a residual block (C=4, B=1, H=2: the largest
+#           block the budget admits), trained briefly on fixtures, quantized
+#   b.blob  another (C=8, B=0, H=2, other seed): a second CRC to swap to
 #   d.blob  the default architecture (koracle train's defaults), trained on
 #           every tests/fixtures/*.trace.gz for a few epochs: the bench's model
 #   ko-blobmut  tests/vm/tools/blobmut.c, makes the malformed blobs in the guest
@@ -64,8 +65,8 @@ train_blob() {
 	echo "vm-blobs: $out/$name.blob: $(grep '^quantize: blob=' "$work/q-$name.log")" >&2
 }
 
-train_blob a 1 4 --channels 8 --blocks 1 --hidden 4 --max-windows 256
-train_blob b 2 4 --channels 6 --blocks 1 --hidden 6 --max-windows 256
+train_blob a 1 4 --channels 4 --blocks 1 --hidden 2 --max-windows 256
+train_blob b 2 4 --channels 8 --blocks 0 --hidden 2 --max-windows 256
 train_blob d 1 10
 
 mut=$out/ko-blobmut

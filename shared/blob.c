@@ -366,26 +366,37 @@ static void koracle_blob_fill(const void *blob, const struct koracle_blob_hdr *h
 	m->state_size = off;
 	macs = 2 * m->blocks * k * C * C + H * C + KORACLE_K * H;
 	m->macs = macs;
-	m->cost = macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * (H / 2);
+	/* table adds, then 4 per requantized output (tcn_q.h, the budget) */
+	m->cost = macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * (H / 2) +
+		  KORACLE_EF_COUNT * (C / 2) + 4 * (C + 3 * C * m->blocks + H);
 }
 
 #define KORACLE_STR(x)	#x
 #define KORACLE_XSTR(x)	KORACLE_STR(x)
 
-/* The per-switch budget (tcn_q.h), on the filled dimensions. */
+/*
+ * The per-switch budget (tcn_q.h), on the filled dimensions: the state
+ * first, then the blocks, then the units, so each check is the first to
+ * refuse some model.
+ */
 static int koracle_blob_check_budget(const struct koracle_qmodel *m,
 				     const char **why)
 {
-	if (m->cost > KORACLE_Q_BUDGET_COST)
-		return koracle_blob_bad(why,
-					"over the per-switch budget: MACs + slot-table adds exceed "
-					KORACLE_XSTR(KORACLE_Q_BUDGET_COST)
-					" (the default model needs 304; use fewer channels, blocks or taps)");
 	if (m->state_size > KORACLE_Q_BUDGET_STATE)
 		return koracle_blob_bad(why,
 					"over the per-switch budget: streaming state exceeds "
 					KORACLE_XSTR(KORACLE_Q_BUDGET_STATE)
 					" bytes per CPU (fewer blocks or channels)");
+	if (m->blocks > KORACLE_Q_BUDGET_BLOCKS)
+		return koracle_blob_bad(why,
+					"over the per-switch budget: more than "
+					KORACLE_XSTR(KORACLE_Q_BUDGET_BLOCKS)
+					" residual block");
+	if (m->cost > KORACLE_Q_BUDGET_COST)
+		return koracle_blob_bad(why,
+					"over the per-switch budget: cost exceeds "
+					KORACLE_XSTR(KORACLE_Q_BUDGET_COST)
+					" units (the default model needs 158; use fewer channels or taps, or a narrower head)");
 	return 0;
 }
 

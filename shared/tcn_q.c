@@ -60,11 +60,10 @@ void koracle_qstate_reset(const struct koracle_qmodel *m, void *state)
 
 /*
  * The hot loops are written once with the widths as parameters and expanded
- * for the default shape (C = 4, B = 0, H = 2) and its neighbours (C = 4,
- * k = 2, H = 2 or 4, with blocks; C = 8, k = 2, H = 4 or 8; the head for
- * H = 2, 4, 8, 16), so the compiler sees constant trip counts, unrolls them
- * and keeps the accumulators in registers; other widths take the generic
- * expansion. Same arithmetic.
+ * for the default shape (C = 4, B = 0, H = 2) and its neighbours inside the
+ * budget (one block of k = 2; H = 4), so the compiler sees constant trip
+ * counts, unrolls them and keeps the accumulators in registers; other
+ * widths take the generic expansion. Same arithmetic.
  */
 
 /* sum_c w[c] * x[c] for two output channels at once (packed @w). */
@@ -328,10 +327,6 @@ static noinline __cold void koracle_qslots_other(const struct koracle_qmodel *m,
 		koracle_qslots_body(m, own, all, f, hz, 1, b, second);
 	else if (m->hidden == 4)
 		koracle_qslots_body(m, own, all, f, hz, 2, b, second);
-	else if (m->hidden == 8)
-		koracle_qslots_body(m, own, all, f, hz, 4, b, second);
-	else if (m->hidden == 16)
-		koracle_qslots_body(m, own, all, f, hz, 8, b, second);
 	else
 		koracle_qslots_body(m, own, all, f, hz, m->hidden / 2, b,
 				    second);
@@ -426,15 +421,14 @@ static noinline __cold void koracle_qadvance_other(const struct koracle_qmodel *
 {
 	int C = m->channels, H = m->hidden, k = m->kernel, B = m->blocks;
 
-	/* the default's neighbours, widths constant; else generic */
-	if (k == 2 && C == 4 && H == 2)
-		koracle_qadvance_body(m, state, ev, 4, 2, 2, B);
-	else if (k == 2 && C == 4 && H == 4)
-		koracle_qadvance_body(m, state, ev, 4, 4, 2, B);
-	else if (k == 2 && C == 8 && H == 4)
-		koracle_qadvance_body(m, state, ev, 8, 4, 2, B);
-	else if (k == 2 && C == 8 && H == 8)
-		koracle_qadvance_body(m, state, ev, 8, 8, 2, B);
+	/*
+	 * The default's neighbours inside the budget (one block, or a wider
+	 * head), widths constant; else generic.
+	 */
+	if (k == 2 && C == 4 && H == 2 && B == 1)
+		koracle_qadvance_body(m, state, ev, 4, 2, 2, 1);
+	else if (C == 4 && H == 4 && B == 0)
+		koracle_qadvance_body(m, state, ev, 4, 4, 2, 0);
 	else
 		koracle_qadvance_body(m, state, ev, C, H, k, B);
 }

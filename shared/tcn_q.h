@@ -66,16 +66,22 @@
 /*
  * The per-switch budget a model must fit, checked by koracle_blob_parse()
  * (the module refuses a blob over it; `koracle quantize` says which limit).
- * A model's cost is its multiply-accumulates plus the head's slot-table
- * word adds for a full list (K slots x 5 groups x H/2 packed words): the
- * default model (C=4 B=1 k=2 H=4) is 144 + 160 = 304 units, and
- * the budget about twice that, so that no accepted model costs more than
- * about twice the default per switch (make bench: model_ns_per_switch of
- * the default and of the largest shapes inside the budget). The streaming
- * state is read and written every switch with interrupts off, so it is
- * bounded as well.
+ * A model's cost counts what a switch does: its multiply-accumulates, the
+ * table adds (the head's slot rows for a full list, K slots x 5 groups x
+ * H/2 packed words; the event embedding's, 7 features x C/2), and 4 units
+ * per requantized or saturated output (x0's C, each block's 3C, hz's H),
+ * each about as many instructions as 4 multiply-adds. The default model
+ * (C=4 B=0 H=2) is 40 + 94 + 24 = 158 units, and the budget about twice
+ * that. Each residual block also keeps two rings and their bookkeeping, which
+ * the units do not see: two blocks at C = 2 take 2.6 times the default's
+ * instructions, so the budget admits one. Measured with callgrind on the
+ * fixtures, the largest shapes it admits take 1.8-2.3 times the default's
+ * instructions per switch, the smallest it refuses 2.6 and more (docs/
+ * design.md). The streaming state is read and written every switch with
+ * interrupts off, so it is bounded as well.
  */
-#define KORACLE_Q_BUDGET_COST	640	/* units per switch, see above */
+#define KORACLE_Q_BUDGET_COST	300	/* units per switch, see above */
+#define KORACLE_Q_BUDGET_BLOCKS	1	/* residual blocks */
 #define KORACLE_Q_BUDGET_STATE	1024	/* bytes of streaming state per CPU */
 
 /*
@@ -125,7 +131,7 @@ struct koracle_qmodel {
 	u32 crc;		/* the blob's CRC-32 (header field, see blob.h) */
 	/* multiply-accumulates per step (convs, head projection, slot scores) */
 	u32 macs;
-	u32 cost;		/* macs + slot-table word adds (budget units) */
+	u32 cost;		/* budget units (see the budget above) */
 	u32 state_size;		/* bytes of one CPU's streaming state */
 	u32 ev_ignore;		/* bit f: event feature f unused */
 	/* bit g: slot feature g unused (the kernel-only ones for a model

@@ -28,7 +28,7 @@ static void setup(void)
 	qt_mkdir(dir);
 	qt_import(dir, "cpu-burner.trace.gz", "a.kot");
 	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
-	qt_random_blob(&m, 4, 2, 2, 4, 3, true, trace, &good, &good_len);
+	qt_random_blob(&m, 4, 1, 2, 2, 3, true, trace, &good, &good_len);
 	ko_tcn_destroy(&m);
 	buf = aligned_alloc(8, KORACLE_BLOB_MAX_SIZE + 64);
 	cr_assert_not_null(buf);
@@ -106,18 +106,23 @@ Test(blob, accepts_the_quantizers_blob)
 	cr_assert_eq(koracle_blob_parse(buf, good_len, &m, &why), 0, "%s", why);
 	cr_assert_null(why);
 	cr_expect_eq(m.channels, 4);
-	cr_expect_eq(m.blocks, 2);
+	cr_expect_eq(m.blocks, 1);
 	cr_expect_eq(m.kernel, 2);
-	cr_expect_eq(m.hidden, 4);
+	cr_expect_eq(m.hidden, 2);
 	cr_expect_eq(m.crc, get32(good + HOFF(crc)));
 	cr_expect_eq(m.crc, koracle_crc32(good + 12, good_len - 12));
 	cr_expect_eq(m.sf_ignore, 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT);
-	cr_expect_eq(m.macs, 2 * 2 * 2 * 4 * 4 + 4 * 4 + KORACLE_K * 4);
-	/* plus K slots x groups x H/2 words of slot-table adds */
-	cr_expect_eq(m.cost, m.macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * 2);
+	cr_expect_eq(m.macs, 2 * 1 * 2 * 4 * 4 + 2 * 4 + KORACLE_K * 2);
+	/*
+	 * plus K slots x groups x H/2 words of slot-table adds, 7 event
+	 * features x C/2 words, 4 per requantized output (x0, u, v, x', hz)
+	 */
+	cr_expect_eq(m.cost, m.macs + KORACLE_K * KORACLE_Q_HEAD_GROUPS * 1 +
+		     KORACLE_EF_COUNT * 2 + 4 * (4 + 3 * 4 + 2));
+	cr_expect_eq(m.cost, 270);	/* the largest block the budget admits */
 	cr_expect_leq(m.cost, KORACLE_Q_BUDGET_COST);
 	cr_expect_eq(m.conv[0].ring_len, 2);
-	cr_expect_eq(m.conv[3].ring_len, 3);	/* block 1: dilation 2 */
+	cr_expect_eq(m.conv[1].ring_len, 2);
 	cr_expect_gt(koracle_qstate_size(&m), 0);
 }
 
@@ -174,33 +179,47 @@ Test(blob, refuses_size_fields_that_lie)
 	refused(KORACLE_BLOB_MAX_SIZE + 8, "larger than");
 }
 
+/* Parses a random blob of shape C, B, k, H: 0 or -EINVAL with *why. */
+static int parse_shape(int C, int B, int k, int H, struct koracle_qmodel *m,
+		       const char **why)
+{
+	struct ko_tcn fm;
+	char trace[128];
+	uint8_t *blob;
+	size_t len;
+	int ret;
+
+	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
+	qt_random_blob(&fm, C, B, k, H, 5, false, trace, &blob, &len);
+	ko_tcn_destroy(&fm);
+	*why = NULL;
+	ret = koracle_blob_parse(blob, len, m, why);
+	free(blob);
+	return ret;
+}
+
 /*
- * A well-formed blob over the per-switch budget (C=8 B=2 H=8: 704 MACs +
- * 16 x 4 groups x 4 slot-table adds) is refused, naming the budget; so is
- * one whose MACs fit but whose streaming state does not.
+ * Well-formed blobs over the per-switch budget are refused, each naming the
+ * limit it exceeds: the units (C=20: 72 MACs, 80 + 70 table adds, 22
+ * requantized outputs = 310), the blocks (two at C=2, 219 units), the
+ * streaming state (6 blocks of k = 3 at C = 2: rings up to 65 rows). Just
+ * inside: C=18 (291 units), one block at C=4 (270).
  */
 Test(blob, refuses_a_model_over_the_per_switch_budget)
 {
 	struct koracle_qmodel m;
-	struct ko_tcn fm;
-	const char *why = NULL;
-	char trace[128];
-	uint8_t *big;
-	size_t len;
+	const char *why;
 
-	snprintf(trace, sizeof(trace), "%s/a.kot", dir);
-	qt_random_blob(&fm, 8, 2, 2, 8, 5, false, trace, &big, &len);
-	ko_tcn_destroy(&fm);
-	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);
-	cr_assert_not_null(strstr(why, "per-switch budget"), "%s", why);
-	cr_assert_not_null(strstr(why, "640"), "%s", why);
-	free(big);
-	/* 2 channels, 6 blocks, k = 3: few MACs, but 6 rings up to 65 rows */
-	qt_random_blob(&fm, 2, 6, 3, 2, 5, false, trace, &big, &len);
-	ko_tcn_destroy(&fm);
-	cr_assert_eq(koracle_blob_parse(big, len, &m, &why), -EINVAL);
+	cr_assert_eq(parse_shape(20, 0, 2, 2, &m, &why), -EINVAL);
+	cr_assert_not_null(strstr(why, "per-switch budget: cost exceeds 300 units"), "%s", why);
+	cr_assert_eq(parse_shape(2, 2, 2, 2, &m, &why), -EINVAL);
+	cr_assert_not_null(strstr(why, "more than 1 residual block"), "%s", why);
+	cr_assert_eq(parse_shape(2, 6, 3, 2, &m, &why), -EINVAL);
 	cr_assert_not_null(strstr(why, "streaming state"), "%s", why);
-	free(big);
+	cr_assert_eq(parse_shape(18, 0, 2, 2, &m, &why), 0, "%s", why);
+	cr_expect_eq(m.cost, 291);
+	cr_assert_eq(parse_shape(4, 1, 2, 2, &m, &why), 0, "%s", why);
+	cr_expect_eq(m.cost, 270);
 }
 
 Test(blob, refuses_dimensions_beyond_bounds)
@@ -228,8 +247,8 @@ Test(blob, refuses_dimensions_beyond_bounds)
 				      (1u << KORACLE_EF_COUNT) - 1));
 	MUTATED("slot ignore", put32(buf + HOFF(sf_ignore), 0xffffffffu));
 	MUTATED("dilation out of range", buf[HOFF(dil)] = 0);
-	MUTATED("dilation out of range", buf[HOFF(dil) + 1] = KORACLE_Q_MAX_DIL + 1);
-	MUTATED("past the last block", buf[HOFF(dil) + 2] = 4);
+	MUTATED("dilation out of range", buf[HOFF(dil)] = KORACLE_Q_MAX_DIL + 1);
+	MUTATED("past the last block", buf[HOFF(dil) + 1] = 2);
 	MUTATED("past the last block", put32(buf + HOFF(res_mult) + 8, 1u << 30));
 	MUTATED("reserved", buf[HOFF(reserved) + 5] = 1);
 	MUTATED("reserved", buf[HOFF(pad) + 6] = 1);
@@ -299,7 +318,7 @@ Test(blob, refuses_parameters_outside_the_safe_ranges)
 	MUTATED("slot table", put64(buf + es + 8, (uint64_t)koracle_q_pack(32768, 0)));
 	MUTATED("event table", put64(buf + ee, (uint64_t)koracle_q_pack(0, -32769)));
 	MUTATED("residual multiplier", put32(buf + HOFF(res_mult), 5));
-	MUTATED("residual shift", buf[HOFF(res_shift) + 1] = 100);
+	MUTATED("residual shift", buf[HOFF(res_shift)] = 100);
 }
 
 Test(blob, refuses_an_unaligned_buffer)

@@ -79,14 +79,14 @@ static void check_against_replay(bool uses_comm)
 		struct ko_qcalib cal;
 		char *paths[1] = { path };
 
-		ko_model_default_config(&cfg, 4, 1, 2, 4);
+		ko_model_default_config(&cfg, 4, 0, 2, 2);
 		cfg.sf_ignore = 1u << KORACLE_SF_VR_RANK | 1u << KORACLE_SF_WEIGHT;
 		cr_assert_eq(ko_tcn_create(&fm, &cfg), 0);
 		ko_tcn_init_params(&fm, 9);
 		cr_assert_eq(ko_quant_calibrate(&fm, paths, 1, &cal, err), 0, "%s", err);
 		cr_assert_eq(ko_quant_build(&fm, &cal, &blob, &len, err), 0, "%s", err);
 	} else {
-		qt_random_blob(&fm, 4, 1, 2, 4, 7, true, path, &blob, &len);
+		qt_random_blob(&fm, 4, 0, 2, 2, 7, true, path, &blob, &len);
 	}
 	ko_tcn_destroy(&fm);
 	cr_assert_eq(koracle_blob_parse(blob, len, &qm, &why), 0, "%s", why);
