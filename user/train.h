@@ -7,7 +7,7 @@
 
 /*
  * Default size: the cheapest that measured as accurate as any
- * (docs/design.md, "The default size"). Over five seeds of make
+ * (docs/design.md, "The model"). Over five seeds of make
  * eval-holdout, C=4 B=0 H=2 beat the rule selector by +1.6 points on the
  * unseen workloads and +4.5 on the left-out fixtures (C=4 B=1 H=4: +1.2
  * and +4.1), never fell below it on a trace (B=1 H=4 did in three seeds),
