@@ -76,7 +76,7 @@
  * the units do not see: two blocks at C = 2 take 2.6 times the default's
  * instructions, so the budget admits one. Measured with callgrind on the
  * fixtures, the largest shapes it admits take 1.8-2.3 times the default's
- * instructions per switch, the smallest it refuses 2.6 and more (docs/
+ * model instructions per switch, those just outside it 2.4 and more (docs/
  * design.md). The streaming state is read and written every switch with
  * interrupts off, so it is bounded as well.
  */
