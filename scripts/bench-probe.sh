@@ -9,8 +9,11 @@
 #
 # Without a BLOB, trains the default model (koracle train's defaults) on the
 # imports of tests/fixtures for a few epochs and quantizes it, as
-# bench-step.sh does. Without TRACEs, replays the imports of tests/fixtures
-# and tests/fixtures/heldout; module-collected traces (.kot) may be given
+# bench-step.sh does, and also the largest shapes the per-switch budget
+# admits (shared/tcn_q.h): their model time and instructions against the
+# default's, measured side by side, say what the budget lets a blob cost.
+# Without TRACEs, replays the imports of tests/fixtures and
+# tests/fixtures/heldout; module-collected traces (.kot) may be given
 # instead.
 set -euo pipefail
 
@@ -50,10 +53,12 @@ import() { # DIR FILE...
 	done
 }
 
+edge=0
 if [ $# -ge 1 ]; then
 	blob=$1
 	shift
 else
+	edge=1
 	import "$tmp/fx" "$top"/tests/fixtures/*.gz
 	"$bin" train "$tmp"/fx/*.kot -o "$tmp/model" --epochs 5 >/dev/null 2>&1 ||
 		{ echo "bench-probe: koracle train failed" >&2; exit 1; }
@@ -77,6 +82,32 @@ switch=$(awk '$2 == "host_switch_ns" { print $3 }' <<<"$host")
 awk -v p="$probe" -v s="$switch" \
 	'BEGIN { printf "bench: projected_overhead_pct %.1f\n", 100 * p / s }'
 
+# The budget's edge: the largest shapes it admits (one block, a 4-wide head,
+# 18 channels), trained as briefly, timed alternately with the default.
+edge_shapes=("b1|--blocks 1" "h4|--hidden 4" "c18|--channels 18")
+model_ns() { # BLOB
+	"$tmp/bench_probe" -n 3 "$1" "${traces[@]}" |
+		awk '$2 == "model_ns_per_switch" { print $3 }'
+}
+traces=("$@")
+if [ "$edge" = 1 ]; then
+	for a in "${edge_shapes[@]}"; do
+		n=${a%%|*}
+		# shellcheck disable=SC2086 # the options are words
+		"$bin" train "$tmp"/fx/*.kot -o "$tmp/$n.model" --epochs 2 ${a#*|} >/dev/null 2>&1 &&
+			"$bin" quantize "$tmp/$n.model" -o "$tmp/$n.blob" >/dev/null ||
+			{ echo "bench-probe: cannot make the $n blob (is it over the budget?)" >&2; exit 1; }
+		d=0 e=0
+		for _ in 1 2 3; do
+			d=$(awk -v a="$d" -v b="$(model_ns "$blob")" 'BEGIN { print a + b }')
+			e=$(awk -v a="$e" -v b="$(model_ns "$tmp/$n.blob")" 'BEGIN { print a + b }')
+		done
+		awk -v n="$n" -v d="$d" -v e="$e" 'BEGIN {
+			printf "bench: budget_edge_model_ns.%s %.1f ns\n", n, e / 3
+			printf "bench: budget_edge_model_ratio.%s %.2f x\n", n, e / d }'
+	done
+fi
+
 # Instructions per switch over all the traces, each path counted alone by
 # callgrind in one pass: the figure a noisy host cannot blur, and the same on
 # any x86-64 CPU. Optional: valgrind is a benchmark tool, not a dependency.
@@ -94,4 +125,19 @@ for path in probe encoder; do
 	[ -n "$ir" ] || { echo "bench-probe: no totals in the callgrind output" >&2; exit 1; }
 	awk -v i="$ir" -v s="$switches" -v p="$path" \
 		'BEGIN { printf "bench: %s_instructions_per_switch %.0f instructions\n", p, i / s }'
+done
+[ "$edge" = 1 ] || exit 0
+# The model alone (both halves of the step), default against each edge shape.
+model_ir() { # BLOB
+	valgrind --tool=callgrind --toggle-collect=koracle_qscore \
+		--toggle-collect=koracle_qadvance --callgrind-out-file="$tmp/callgrind.model" \
+		"$tmp/bench_probe" -n 1 "$1" "${traces[@]}" >/dev/null 2>&1 ||
+		{ echo "bench-probe: callgrind run failed" >&2; exit 1; }
+	sed -n 's/^totals: *//p' "$tmp/callgrind.model"
+}
+base=$(model_ir "$blob")
+for a in "${edge_shapes[@]}"; do
+	n=${a%%|*}
+	awk -v n="$n" -v e="$(model_ir "$tmp/$n.blob")" -v d="$base" \
+		'BEGIN { printf "bench: budget_edge_instructions_ratio.%s %.2f x\n", n, e / d }'
 done
