@@ -284,13 +284,11 @@ static void fz_reference(const struct koracle_qmodel *m,
 	int64_t *u = calloc((size_t)T * C, sizeof(*u));
 	int64_t *y = calloc((size_t)T * C, sizeof(*y));
 	int64_t hz[KORACLE_Q_MAX_HIDDEN];
-	long ev_off[KORACLE_EF_COUNT] = { 0 };
+	long ev_off[KORACLE_EF_COUNT];
 	int t, c, e, b, j, co, i, h;
 
 	FZ_CHECK(x && u && y);
-	/* the blob's event vocabularies are the encoder's (blob.c checks) */
-	for (e = 1; e < KORACLE_EF_COUNT; e++)
-		ev_off[e] = ev_off[e - 1] + koracle_event_vocab[e - 1];
+	ref_ev_offsets(ev_off);
 	for (t = 0; t < T; t++)
 		for (c = 0; c < C; c++) {
 			int64_t s = 0;

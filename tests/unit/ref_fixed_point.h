@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "features.h"
+
 /* Exact round(acc * mult * 2^(shift - 31)), ties up, saturated to s32. */
 static inline int64_t ref_mulshift(int64_t acc, int32_t mult, int shift)
 {
@@ -26,6 +28,17 @@ static inline int64_t ref_mulshift(int64_t acc, int32_t mult, int shift)
 static inline int64_t ref_clamp(int64_t x, int64_t lo, int64_t hi)
 {
 	return x < lo ? lo : x > hi ? hi : x;
+}
+
+/*
+ * First embedding row of each event feature: the blob's event vocabularies
+ * are the encoder's (blob.c checks), one after the other.
+ */
+static inline void ref_ev_offsets(long off[KORACLE_EF_COUNT])
+{
+	off[0] = 0;
+	for (int e = 1; e < KORACLE_EF_COUNT; e++)
+		off[e] = off[e - 1] + koracle_event_vocab[e - 1];
 }
 
 #endif /* KO_TEST_REF_FIXED_POINT_H */

@@ -97,13 +97,10 @@ static void reference(const struct koracle_qmodel *m,
 	int64_t *x = calloc((size_t)T * C, sizeof(*x));
 	int64_t *u = calloc((size_t)T * C, sizeof(*u));
 	int64_t *y = calloc((size_t)T * C, sizeof(*y));
-
-	long ev_off[KORACLE_EF_COUNT] = { 0 };
+	long ev_off[KORACLE_EF_COUNT];
 
 	cr_assert(x && u && y);
-	/* the blob's event vocabularies are the encoder's (blob.c checks) */
-	for (int e = 1; e < KORACLE_EF_COUNT; e++)
-		ev_off[e] = ev_off[e - 1] + koracle_event_vocab[e - 1];
+	ref_ev_offsets(ev_off);
 	for (int t = 0; t < T; t++)
 		for (int c = 0; c < C; c++) {
 			int64_t s = 0;
