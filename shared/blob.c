@@ -396,7 +396,9 @@ static int koracle_blob_check_budget(const struct koracle_qmodel *m,
 		return koracle_blob_bad(why,
 					"over the per-switch budget: cost exceeds "
 					KORACLE_XSTR(KORACLE_Q_BUDGET_COST)
-					" units (the default model needs 158; use fewer channels or taps, or a narrower head)");
+					" units (the default model needs "
+					KORACLE_XSTR(KORACLE_Q_COST_DEFAULT)
+					"; use fewer channels or taps, or a narrower head)");
 	return 0;
 }
 

@@ -80,6 +80,7 @@
  * design.md). The streaming state is read and written every switch with
  * interrupts off, so it is bounded as well.
  */
+#define KORACLE_Q_COST_DEFAULT	158	/* koracle train's default model */
 #define KORACLE_Q_BUDGET_COST	300	/* units per switch, see above */
 #define KORACLE_Q_BUDGET_BLOCKS	1	/* residual blocks */
 #define KORACLE_Q_BUDGET_STATE	1024	/* bytes of streaming state per CPU */

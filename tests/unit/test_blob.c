@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "qtest.h"
+#include "train.h"
 
 static char dir[64];
 static uint8_t *good;
@@ -212,6 +213,7 @@ Test(blob, refuses_a_model_over_the_per_switch_budget)
 
 	cr_assert_eq(parse_shape(20, 0, 2, 2, &m, &why), -EINVAL);
 	cr_assert_not_null(strstr(why, "per-switch budget: cost exceeds 300 units"), "%s", why);
+	cr_assert_not_null(strstr(why, "the default model needs 158"), "%s", why);
 	cr_assert_eq(parse_shape(2, 2, 2, 2, &m, &why), -EINVAL);
 	cr_assert_not_null(strstr(why, "more than 1 residual block"), "%s", why);
 	cr_assert_eq(parse_shape(2, 6, 3, 2, &m, &why), -EINVAL);
@@ -393,4 +395,23 @@ Test(blob, random_corruption_is_refused_or_safe)
 			cr_assert_leq(koracle_qstep(&m, state, &f, NULL), KORACLE_K);
 	}
 	cr_log_info("%d of 3000 corrupted blobs were still valid", accepted);
+}
+
+/*
+ * The cost the budget's message and tcn_q.h quote for the default model is
+ * what koracle train's defaults cost, and the budget about twice that.
+ */
+Test(blob, the_default_models_cost_is_the_one_quoted)
+{
+	struct koracle_qmodel m;
+	struct ko_train_opts o;
+	const char *why;
+
+	ko_train_defaults(&o);
+	cr_assert_eq(parse_shape(o.channels, o.blocks, o.kernel, o.hidden, &m,
+				 &why), 0, "%s", why);
+	cr_expect_eq(m.cost, KORACLE_Q_COST_DEFAULT);
+	cr_expect_eq(m.macs, 40);
+	cr_expect_leq(KORACLE_Q_BUDGET_COST, 2 * KORACLE_Q_COST_DEFAULT);
+	cr_expect_geq(KORACLE_Q_BUDGET_COST, 3 * KORACLE_Q_COST_DEFAULT / 2);
 }
