@@ -294,10 +294,11 @@ bench_hackbench_ratio_reps() {
 # How far this boot's hackbench_ratio can be trusted: a 95% bootstrap
 # interval, resampling whole reps (a rep's absent and model runs are
 # neighbours in time, so they are kept together) and taking the ratio of the
-# medians as hackbench_ratio does; 2000 resamples, fixed seed. With 5-7 runs
-# per phase it is typically +-10%: a single bench cannot tell 1.05 from 1.15.
+# medians as hackbench_ratio does; nb resamples, fixed seed. With 7 runs per
+# phase it was 0.2-0.3 wide: a single bench cannot tell 1.05 from 1.15.
 bench_hackbench_ratio_ci() {
-	paste -d' ' /tmp/bench-model /tmp/bench-absent | awk '
+	nb=2000
+	paste -d' ' /tmp/bench-model /tmp/bench-absent | awk -v nb=$nb '
 	function median(a, n,   i, j, v) {
 		for (i = 2; i <= n; i++) {
 			v = a[i]
@@ -310,7 +311,7 @@ bench_hackbench_ratio_ci() {
 	{ m[NR] = $1; a[NR] = $3 }
 	END {
 		srand(1)
-		for (b = 1; b <= 2000; b++) {
+		for (b = 1; b <= nb; b++) {
 			for (i = 1; i <= NR; i++) {
 				k = int(rand() * NR) + 1
 				rm[i] = m[k]
@@ -318,9 +319,9 @@ bench_hackbench_ratio_ci() {
 			}
 			print median(rm, NR) / median(ra, NR)
 		}
-	}' | sort -n | awk '
-	NR == 50 { printf "bench: hackbench_ratio_ci95_low %.3f x\n", $1 }
-	NR == 1950 { printf "bench: hackbench_ratio_ci95_high %.3f x\n", $1 }'
+	}' | sort -n | awk -v nb=$nb '
+	NR == int(nb * 0.025) { printf "bench: hackbench_ratio_ci95_low %.3f x\n", $1 }
+	NR == int(nb * 0.975) { printf "bench: hackbench_ratio_ci95_high %.3f x\n", $1 }'
 }
 
 # The two factors of the time: how many switches, and the time per switch.
