@@ -295,7 +295,9 @@ bench_hackbench_ratio_reps() {
 # interval, resampling whole reps (a rep's absent and model runs are
 # neighbours in time, so they are kept together) and taking the ratio of the
 # medians as hackbench_ratio does; nb resamples, fixed seed. With 7 runs per
-# phase it was 0.2-0.3 wide: a single bench cannot tell 1.05 from 1.15.
+# phase it was 0.19 and 0.31 wide in two benches of the same code: a single
+# bench cannot tell 1.05 from 1.15. The median is sorted here, in memory:
+# ko_median would start two processes per resample.
 bench_hackbench_ratio_ci() {
 	nb=2000
 	paste -d' ' /tmp/bench-model /tmp/bench-absent | awk -v nb=$nb '
