@@ -4,8 +4,9 @@
 # with the kernel's code-generation flags, replaying real traces
 # (tests/bench/bench_probe.c); the native context switch cost of this
 # machine (tests/bench/host_switch.c); their ratio, the projected
-# scheduler overhead; and, if valgrind is installed, the instructions per
-# switch of each path. Prints "bench: NAME VALUE UNIT" lines.
+# scheduler overhead; the VM bench's hackbench run natively, with the
+# probes' projected share of it; and, if valgrind is installed, the
+# instructions per switch of each path. Prints "bench: NAME VALUE UNIT" lines.
 #
 # Without a BLOB, trains the default model (koracle train's defaults) on the
 # imports of tests/fixtures for a few epochs and quantizes it, as
@@ -81,6 +82,27 @@ switch=$(awk '$2 == "host_switch_ns" { print $3 }' <<<"$host")
 	{ echo "bench-probe: missing probe or host switch result" >&2; exit 1; }
 awk -v p="$probe" -v s="$switch" \
 	'BEGIN { printf "bench: projected_overhead_pct %.1f\n", 100 * p / s }'
+
+# The VM's hackbench natively: 5 runs of the same command, each with the
+# context switches the whole machine took meanwhile (/proc/stat ctxt), and
+# the probe path's time for those switches added to the median run's wall
+# time, all of it, as if nothing ran in parallel. Under TCG the same command
+# takes 25-50 times as many switches, each far dearer.
+hb="hackbench -g 4 -f 10 -l ${KORACLE_BENCH_LOOPS:-300}"
+if command -v hackbench >/dev/null; then
+	for _ in 1 2 3 4 5; do
+		c0=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
+		t=$($hb | sed -n 's/^Time: *//p')
+		c1=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)
+		[ -n "$t" ] || { echo "bench-probe: hackbench printed no Time: line" >&2; exit 1; }
+		echo "$t $((c1 - c0))"
+	done | sort -n | sed -n 3p | awk -v p="$probe" '{
+		printf "bench: host_hackbench_s %.3f s\n", $1
+		printf "bench: host_hackbench_switches %d switches\n", $2
+		printf "bench: projected_hackbench_ratio %.3f x\n", 1 + $2 * p * 1e-9 / $1 }'
+else
+	echo "bench: skipped the native hackbench (rt-tests not installed)"
+fi
 
 # The budget's edge: the largest shapes it admits (one block, a 4-wide head,
 # 18 channels), trained as briefly, timed alternately with the default.
