@@ -87,7 +87,8 @@ awk -v p="$probe" -v s="$switch" \
 # context switches the whole machine took meanwhile (/proc/stat ctxt), and
 # the probe path's time for those switches added to the median run's wall
 # time, all of it, as if nothing ran in parallel. Under TCG the same command
-# takes 25-50 times as many switches, each far dearer.
+# takes tens of times as many switches, and the probes cost some 50 times
+# more per switch.
 hb="hackbench -g 4 -f 10 -l ${KORACLE_BENCH_LOOPS:-300}"
 if command -v hackbench >/dev/null; then
 	for _ in 1 2 3 4 5; do
