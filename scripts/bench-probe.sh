@@ -83,13 +83,13 @@ switch=$(awk '$2 == "host_switch_ns" { print $3 }' <<<"$host")
 awk -v p="$probe" -v s="$switch" \
 	'BEGIN { printf "bench: projected_overhead_pct %.1f\n", 100 * p / s }'
 
-# The VM's hackbench natively: 5 runs of the same command, each with the
+# The VM's hackbench natively (workload.sh): 5 runs, each with the
 # context switches the whole machine took meanwhile (/proc/stat ctxt), and
 # the probe path's time for those switches added to the median run's wall
 # time, all of it, as if nothing ran in parallel. Under TCG the same command
 # takes tens of times as many switches, and the probes cost some 50 times
 # more per switch.
-hb="hackbench -g 4 -f 10 -l ${KORACLE_BENCH_LOOPS:-300}"
+hb="sh $top/tests/vm/bench/workload.sh hackbench ${KORACLE_BENCH_LOOPS:-}"
 if command -v hackbench >/dev/null; then
 	for _ in 1 2 3 4 5; do
 		c0=$(awk '$1 == "ctxt" { print $2 }' /proc/stat)

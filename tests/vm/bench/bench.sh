@@ -24,7 +24,7 @@ for arg in $(cat /proc/cmdline); do
 	koracle_bench_loops=*) LOOPS=${arg#*=} ;;
 	esac
 done
-HACKBENCH="hackbench -g 4 -f 10 -l $LOOPS"
+HACKBENCH="sh /tests/bench/workload.sh hackbench $LOOPS"
 
 log() {
 	echo "bench: # $*" >&2
